@@ -1,0 +1,153 @@
+"""The single pass: decode → frame contexts → extractors → series → metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hypnoscope._version import __version__
+from hypnoscope.decode import DecodeOptions, SourceFacts, VideoReader
+from hypnoscope.metrics import (
+    DEFAULT_WINDOW_S,
+    SignalSet,
+    Window,
+    compute_metrics,
+    compute_windows,
+    metric_specs,
+)
+from hypnoscope.signals import Extractor, FlowEngine, FrameContext, default_extractors
+
+#: Version of the JSON document written by :meth:`Analysis.to_json`.
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class Analysis:
+    """Everything measured on one video.
+
+    ``times`` are the analysis frames' timestamps in seconds; ``series`` maps a signal name
+    to one value per frame (NumPy arrays); ``metrics`` maps a metric name to its value over
+    the whole video; ``windows`` holds the same metrics on fixed-length windows.
+    """
+
+    source: SourceFacts
+    options: dict[str, Any]
+    times: np.ndarray
+    series: dict[str, np.ndarray]
+    series_units: dict[str, str]
+    events: dict[str, list[float]]
+    metrics: dict[str, float]
+    windows: list[Window]
+    window_s: float
+    version: str = __version__
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cuts(self) -> list[float]:
+        """Hard-cut times in seconds."""
+        return list(self.events.get("cuts", []))
+
+    def signal_set(self) -> SignalSet:
+        """The series as a :class:`SignalSet` over the whole video."""
+        return SignalSet(t=self.times, series=self.series, events=self.events,
+                         start=0.0, end=self.source.duration_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned JSON document as plain Python objects (nan → None)."""
+        specs = metric_specs()
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "hypnoscope_version": self.version,
+            "source": self.source.to_dict(),
+            "options": dict(self.options),
+            "frames": {"t": _clean(self.times)},
+            "series": {k: _clean(v) for k, v in self.series.items()},
+            "series_units": dict(self.series_units),
+            "events": {k: [round(float(x), 4) for x in v] for k, v in self.events.items()},
+            "metrics": {
+                k: {"value": _num(v), "unit": specs[k].unit if k in specs else "",
+                    "factor": specs[k].factor if k in specs else ""}
+                for k, v in self.metrics.items()
+            },
+            "windows": {
+                "length_s": self.window_s,
+                "items": [{"start_s": w.start, "end_s": w.end,
+                           "metrics": {k: _num(v) for k, v in w.metrics.items()}}
+                          for w in self.windows],
+            },
+            **self.extras,
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return None if not math.isfinite(x) else round(x, 6)
+
+
+def _clean(a: np.ndarray) -> list[float | None]:
+    return [_num(v) for v in np.asarray(a, dtype=float)]
+
+
+def run_extractors(reader: VideoReader, extractors: Sequence[Extractor],
+                   flow_engine: FlowEngine | None = None) -> np.ndarray:
+    """Feed every analysis frame of ``reader`` to every extractor, once. Returns the times.
+
+    Only the current frame and the previous distinct one are held in memory.
+    """
+    flow_engine = flow_engine or FlowEngine()
+    times: list[float] = []
+    prev: FrameContext | None = None
+    for frame in reader:
+        ctx = FrameContext(frame, prev, flow_engine)
+        for ex in extractors:
+            ex.update(ctx)
+        times.append(frame.t)
+        if not ctx.is_duplicate:
+            ctx.release()
+            prev = ctx
+    return np.asarray(times, dtype=float)
+
+
+def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
+            fps: float = DecodeOptions.fps, window_s: float = DEFAULT_WINDOW_S,
+            extractors: Sequence[Extractor] | None = None,
+            on_progress: Callable[[float, float], None] | None = None) -> Analysis:
+    """Analyze one video in a single decode pass.
+
+    ``height`` is the analysis height in px, ``fps`` the canonical analysis rate in frames/s,
+    ``window_s`` the length of the fixed windows in s. Raises
+    :class:`hypnoscope.errors.VideoError` when the file cannot be analyzed.
+    """
+    options = DecodeOptions(height=height, fps=fps)
+    extractors = list(extractors) if extractors is not None else default_extractors()
+    with VideoReader(path, options, on_progress=on_progress) as reader:
+        times = run_extractors(reader, extractors)
+        facts = reader.facts
+    series: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    events: dict[str, list[float]] = {}
+    for ex in extractors:
+        series.update(ex.series())
+        units.update(ex.units())
+        events.update(ex.events())
+    sig = SignalSet(t=times, series=series, events=events, start=0.0, end=facts.duration_s)
+    return Analysis(
+        source=facts,
+        options={"height": options.height, "fps": options.fps, "window_s": window_s},
+        times=times,
+        series=series,
+        series_units=units,
+        events=events,
+        metrics=compute_metrics(sig),
+        windows=compute_windows(sig, window_s),
+        window_s=window_s,
+    )

@@ -1,0 +1,317 @@
+"""One streaming decode pass: a video file in, small analysis frames out.
+
+Frames are decoded with PyAV (FFmpeg) on several threads, scaled inside swscale to a fixed
+analysis height with one reused reformatter, rotated upright from the display matrix, and
+sampled by presentation timestamp at a canonical analysis rate. Nothing here holds more
+than the current frame, so memory does not grow with the video's length or resolution.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+import av
+import av.video.reformatter
+import cv2
+import numpy as np
+
+from hypnoscope.errors import VideoError
+
+#: Default analysis rate in frames per second. Most generated clips in the reference corpus
+#: are 8 fps and camera footage is 24-30 fps; analysing everything at 8 fps puts both classes
+#: on the same temporal grid (a slower clip keeps its own, never up-sampled, frames).
+DEFAULT_FPS = 8.0
+#: Default analysis height in pixels (width follows the display aspect ratio, even).
+DEFAULT_HEIGHT = 180
+#: Side of the square native-resolution luma crop kept for noise estimation, in pixels.
+NATIVE_CROP_SIZE = 256
+
+STILL_IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe",
+                       "image2", "gif_pipe_still", "ppm_pipe", "pgm_pipe", "pam_pipe",
+                       "qoi_pipe", "jpegls_pipe", "j2k_pipe", "svg_pipe", "psd_pipe"}
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How to sample a video: analysis ``height`` in px, analysis ``fps`` in frames/s, and
+    every how many analysis frames a native-resolution luma crop is kept (0 = never)."""
+
+    height: int = DEFAULT_HEIGHT
+    fps: float = DEFAULT_FPS
+    native_crop_every: int = 4
+
+    def __post_init__(self) -> None:
+        if self.height < 16 or self.height > 2160:
+            raise ValueError(f"analysis height must be 16..2160 px, got {self.height}")
+        if not (0.5 <= self.fps <= 120):
+            raise ValueError(f"analysis fps must be 0.5..120, got {self.fps}")
+
+
+@dataclass
+class SourceFacts:
+    """What the file is, as read from the container and measured while decoding."""
+
+    path: str
+    container: str = ""
+    codec: str = ""
+    width: int = 0
+    height: int = 0
+    rotation: int = 0
+    pix_fmt: str = ""
+    has_audio: bool = False
+    nominal_fps: float | None = None
+    measured_fps: float | None = None
+    duration_s: float = 0.0
+    declared_duration_s: float | None = None
+    frames_decoded: int = 0
+    frames_failed: int = 0
+    analysis_fps: float = 0.0
+    analysis_width: int = 0
+    analysis_height: int = 0
+    frames_analyzed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Frame:
+    """One analysis frame: ``t`` in seconds from the first frame, ``gray`` (H, W) uint8,
+    ``rgb`` (H, W, 3) uint8, and every few frames a native-resolution luma crop."""
+
+    index: int
+    t: float
+    gray: np.ndarray
+    rgb: np.ndarray
+    native_crop: np.ndarray | None = None
+
+
+def analysis_size(width: int, height: int, rotation: int, target_height: int,
+                  sar: float = 1.0) -> tuple[int, int]:
+    """Size (w, h) to scale the *coded* frame to, so that after rotation the upright frame
+    is ``target_height`` px high with an even width that keeps the display aspect."""
+    disp_w, disp_h = width * sar, float(height)
+    if rotation % 180:
+        disp_w, disp_h = disp_h, disp_w
+    th = min(target_height, int(disp_h)) if disp_h >= 16 else target_height
+    th = max(2, th - th % 2)
+    tw = max(2, int(round(th * disp_w / disp_h / 2.0)) * 2)
+    return (th, tw) if rotation % 180 else (tw, th)
+
+
+def _luma_crop(frame: av.VideoFrame, size: int) -> np.ndarray | None:
+    """Centre crop of the native-resolution luma plane (no scaling), or None."""
+    fmt = frame.format.name
+    if fmt.startswith(("yuv", "yuvj", "nv12", "nv21", "gray")) and not fmt.endswith(
+            ("p10le", "p10be", "p12le", "p16le", "p9le")) and fmt != "gray16le":
+        plane = frame.planes[0]
+        arr = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+        arr = arr[:, : plane.width]
+    else:
+        arr = frame.to_ndarray(format="gray")
+    h, w = arr.shape
+    s = min(size, h, w)
+    y0, x0 = (h - s) // 2, (w - s) // 2
+    return np.array(arr[y0:y0 + s, x0:x0 + s])
+
+
+class VideoReader:
+    """Open a video, check it can be analyzed, and iterate its analysis frames once.
+
+    Use as ``with VideoReader(path, options) as r: for frame in r: ...``; ``r.facts`` holds
+    the source facts, complete once iteration ends. Raises :class:`VideoError` for anything
+    that makes the file unusable (missing, empty, not a video, truncated, too few frames).
+    """
+
+    def __init__(self, path: str | os.PathLike, options: DecodeOptions | None = None,
+                 on_progress: Callable[[float, float], None] | None = None):
+        self.path = os.fspath(path)
+        self.options = options or DecodeOptions()
+        self.on_progress = on_progress
+        self.facts = SourceFacts(path=self.path)
+        self._container = None
+
+    # -- opening -------------------------------------------------------------------------
+    def __enter__(self) -> VideoReader:
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def open(self) -> None:
+        path = self.path
+        if not os.path.exists(path):
+            raise VideoError(path, "file not found")
+        if os.path.isdir(path):
+            raise VideoError(path, "is a directory, not a video file")
+        if os.path.getsize(path) == 0:
+            raise VideoError(path, "empty file (0 bytes)")
+        try:
+            container = av.open(path, metadata_errors="ignore")
+        except av.error.FFmpegError as e:
+            raise VideoError(path, f"not a video FFmpeg can read ({_ffmpeg_reason(e)})") from e
+        except (OSError, ValueError) as e:
+            raise VideoError(path, f"cannot open ({e})") from e
+        self._container = container
+        fmt = container.format.name
+        if not container.streams.video:
+            kind = "audio only" if container.streams.audio else "no streams FFmpeg can decode"
+            raise VideoError(path, f"no video stream ({kind})")
+        if fmt in STILL_IMAGE_FORMATS or fmt.endswith("_pipe"):
+            raise VideoError(path, f"a still image ({fmt.removesuffix('_pipe')}), not a video")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        f = self.facts
+        f.container = fmt.split(",")[0]
+        if fmt.startswith("mov,mp4"):
+            ext = os.path.splitext(path)[1].lower().lstrip(".")
+            f.container = ext if ext in {"mov", "mp4", "m4v", "3gp"} else "mp4"
+        elif fmt.startswith("matroska"):
+            f.container = "webm" if path.lower().endswith(".webm") else "mkv"
+        cc = stream.codec_context
+        f.codec = cc.name
+        f.width, f.height = int(cc.width or 0), int(cc.height or 0)
+        f.pix_fmt = cc.pix_fmt or ""
+        f.has_audio = bool(container.streams.audio)
+        rate = stream.average_rate or stream.guessed_rate
+        f.nominal_fps = float(rate) if rate else None
+        if stream.duration and stream.time_base:
+            f.declared_duration_s = float(stream.duration * stream.time_base)
+        elif container.duration:
+            f.declared_duration_s = container.duration / 1e6
+        if f.width <= 0 or f.height <= 0:
+            raise VideoError(path, "video stream has no picture size (corrupt header)")
+
+    # -- decoding ------------------------------------------------------------------------
+    def _decoded_frames(self) -> Iterator[av.VideoFrame]:
+        container = self._container
+        stream = container.streams.video[0]
+        failed = 0
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError:
+                    failed += 1
+                    self.facts.frames_failed = failed
+                    continue
+                for fr in frames:
+                    if fr.is_corrupt:
+                        failed += 1
+                        self.facts.frames_failed = failed
+                        continue
+                    yield fr
+        except av.error.FFmpegError as e:
+            # A demuxer error mid-file: keep what decoded, report it below.
+            self.facts.notes.append(f"demuxing stopped early: {_ffmpeg_reason(e)}")
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._container is None:
+            self.open()
+        f, opts = self.facts, self.options
+        period = 1.0 / opts.fps
+        nominal = f.nominal_fps or opts.fps
+        tol = min(0.5 / nominal, 0.25 * period) if nominal > 0 else 0.25 * period
+        reformatter = av.video.reformatter.VideoReformatter()
+        size: tuple[int, int] | None = None
+        rotation = 0
+        t0: float | None = None
+        last_pts: float | None = None
+        last_dur = 0.0
+        next_t = 0.0
+        n_dec = 0
+        n_out = 0
+        duration_hint = f.declared_duration_s or 0.0
+        for fr in self._decoded_frames():
+            ts = fr.time
+            if ts is None:
+                ts = (last_pts + 1.0 / nominal) if last_pts is not None else 0.0
+            if t0 is None:
+                t0 = ts
+                rotation = int(round((fr.rotation or 0) / 90.0)) * 90 % 360
+                f.rotation = rotation
+                sar = float(fr.sample_aspect_ratio) if getattr(
+                    fr, "sample_aspect_ratio", None) else 1.0
+                size = analysis_size(fr.width, fr.height, rotation, opts.height, sar or 1.0)
+                f.width, f.height = fr.width, fr.height
+            t = ts - t0
+            if last_pts is not None and t <= last_pts - t0 + 1e-9:
+                continue  # non-increasing timestamp: a repeated or out-of-order frame
+            if last_pts is not None:
+                last_dur = t - (last_pts - t0)
+            last_pts = ts
+            n_dec += 1
+            f.frames_decoded = n_dec
+            if t + tol < next_t:
+                continue
+            next_t = (math.floor((t + tol) / period) + 1) * period
+            small = reformatter.reformat(fr, width=size[0], height=size[1], format="rgb24",
+                                         interpolation="AREA")
+            rgb = small.to_ndarray()
+            crop = None
+            if opts.native_crop_every and n_out % opts.native_crop_every == 0:
+                crop = _luma_crop(fr, NATIVE_CROP_SIZE)
+            if rotation:
+                k = rotation // 90
+                rgb = np.ascontiguousarray(np.rot90(rgb, k))
+                if crop is not None:
+                    crop = np.ascontiguousarray(np.rot90(crop, k))
+            gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            f.analysis_height, f.analysis_width = gray.shape
+            yield Frame(index=n_out, t=t, gray=gray, rgb=rgb, native_crop=crop)
+            n_out += 1
+            f.frames_analyzed = n_out
+            if self.on_progress is not None:
+                self.on_progress(t, max(duration_hint, t))
+        self._finish(t0, last_pts, last_dur, n_dec, n_out)
+
+    def _finish(self, t0, last_pts, last_dur, n_dec, n_out) -> None:
+        f, opts = self.facts, self.options
+        if n_dec == 0:
+            if f.frames_failed:
+                raise VideoError(self.path, f"no frame could be decoded "
+                                            f"({f.frames_failed} failed: corrupt data)")
+            raise VideoError(self.path, "no frame could be decoded (truncated or corrupt)")
+        if n_dec == 1:
+            raise VideoError(self.path, "only one frame: a still, at least 2 frames are "
+                                        "needed for temporal analysis")
+        span = last_pts - t0
+        mean_dur = span / (n_dec - 1) if n_dec > 1 else 0.0
+        frame_dur = last_dur if last_dur > 0 else mean_dur
+        f.duration_s = span + frame_dur
+        f.measured_fps = (n_dec - 1) / span if span > 0 else None
+        declared = f.declared_duration_s
+        if declared and declared > 0 and f.duration_s < 0.8 * declared - 2 * frame_dur:
+            raise VideoError(self.path, f"truncated: frames end at {f.duration_s:.2f} s of "
+                                        f"{declared:.2f} s declared ({n_dec} frames decoded)")
+        native = f.measured_fps or f.nominal_fps or opts.fps
+        f.analysis_fps = min(opts.fps, native)
+        if native < opts.fps * 0.97:
+            f.notes.append(f"native rate {native:.2f} fps is below the canonical "
+                           f"{opts.fps:g} fps: analyzed at its own rate, frames never "
+                           f"up-sampled")
+        if f.frames_failed:
+            f.notes.append(f"{f.frames_failed} frame(s) failed to decode; analyzed the rest")
+        if n_out < 2:
+            raise VideoError(self.path, "fewer than 2 analysis frames")
+
+
+def _ffmpeg_reason(e: Exception) -> str:
+    msg = getattr(e, "strerror", None) or str(e)
+    return " ".join(str(msg).split())
+
+
+def iter_frames(path: str | os.PathLike, options: DecodeOptions | None = None) -> Iterator[Frame]:
+    """Convenience generator over the analysis frames of ``path``."""
+    with VideoReader(path, options) as reader:
+        yield from reader

@@ -1,0 +1,65 @@
+"""Metrics: pure functions from per-frame series to named scalars, grouped by factor.
+
+Each factor has one module (``fluidity``, ``pace``, ...) holding its ``SPECS`` (name, unit,
+meaning) and a ``compute(SignalSet) -> dict`` function. To find where a metric is computed,
+open the module of its factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypnoscope.metrics import fluidity, pace
+from hypnoscope.metrics.base import MetricSpec, SignalSet
+
+#: The factor modules, in the order the thesis names them.
+FACTOR_MODULES = (fluidity, pace)
+
+#: Default window length (s) and hop (s) for per-window metrics.
+DEFAULT_WINDOW_S = 4.0
+
+
+def metric_specs() -> dict[str, MetricSpec]:
+    """Every metric's spec by name."""
+    return {s.name: s for m in FACTOR_MODULES for s in m.SPECS}
+
+
+def compute_metrics(sig: SignalSet) -> dict[str, float]:
+    """All metrics of every factor over the span of ``sig``."""
+    out: dict[str, float] = {}
+    for module in FACTOR_MODULES:
+        out.update(module.compute(sig))
+    return out
+
+
+@dataclass
+class Window:
+    """Metrics over one fixed-length window ``[start, end)`` in seconds."""
+
+    start: float
+    end: float
+    metrics: dict[str, float]
+
+
+def window_bounds(duration: float, length: float, hop: float) -> list[tuple[float, float]]:
+    """Start and end (s) of every complete window of ``length`` s, ``hop`` s apart."""
+    if length <= 0 or hop <= 0 or duration + 1e-6 < length:
+        return []
+    bounds = []
+    start = 0.0
+    while start + length <= duration + 1e-6:
+        bounds.append((start, start + length))
+        start += hop
+    return bounds
+
+
+def compute_windows(sig: SignalSet, length: float = DEFAULT_WINDOW_S,
+                    hop: float | None = None) -> list[Window]:
+    """Metrics on every complete window of ``length`` seconds (hop defaults to length)."""
+    hop = hop or length
+    return [Window(a, b, compute_metrics(sig.window(a, b)))
+            for a, b in window_bounds(sig.duration, length, hop)]
+
+
+__all__ = ["MetricSpec", "SignalSet", "Window", "FACTOR_MODULES", "DEFAULT_WINDOW_S",
+           "metric_specs", "compute_metrics", "compute_windows", "window_bounds"]

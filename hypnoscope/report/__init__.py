@@ -1,0 +1,1 @@
+"""Presenting analyses: the terminal summary (and, later, HTML reports)."""

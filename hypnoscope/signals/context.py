@@ -1,0 +1,146 @@
+"""The frame context: every shared per-frame intermediate, computed at most once.
+
+The pipeline builds one :class:`FrameContext` per analysis frame and hands it to every
+extractor. Costly intermediates (optical flow above all) are lazy cached properties, so an
+extractor that needs the flow gets the one another extractor already paid for, and none is
+computed if no extractor asks.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+
+import cv2
+import numpy as np
+
+from hypnoscope.decode import Frame
+
+#: A frame whose mean absolute gray difference from the previous distinct frame is below
+#: this many gray levels (0..255) is a duplicate (GIF holds, frame-rate conversion).
+DUPLICATE_LEVELS = 0.5
+
+
+@lru_cache(maxsize=8)
+def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    gx.setflags(write=False)
+    gy.setflags(write=False)
+    return gx, gy
+
+
+class FlowEngine:
+    """Dense optical flow with OpenCV's DIS at the analysis size (one instance per pass)."""
+
+    def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM):
+        self._dis = cv2.DISOpticalFlow_create(preset)
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Flow from gray frame ``a`` to gray frame ``b``: (H, W, 2) float32, px."""
+        return self._dis.calc(a, b, None)
+
+
+class FrameContext:
+    """One analysis frame plus its link to the previous *distinct* frame.
+
+    ``dt`` is the time in seconds since that previous distinct frame (real timestamps, so
+    variable frame rate and dropped frames are handled). ``is_duplicate`` marks a frame that
+    repeats the previous one: extractors must not read it as stillness or smoothness.
+    """
+
+    def __init__(self, frame: Frame, prev: FrameContext | None, flow_engine: FlowEngine):
+        self.frame = frame
+        self.prev = prev
+        self._flow_engine = flow_engine
+        self.is_duplicate = False
+        if prev is not None:
+            self.is_duplicate = self.gray_diff < DUPLICATE_LEVELS
+
+    @property
+    def index(self) -> int:
+        return self.frame.index
+
+    @property
+    def t(self) -> float:
+        return self.frame.t
+
+    @property
+    def gray(self) -> np.ndarray:
+        return self.frame.gray
+
+    @property
+    def rgb(self) -> np.ndarray:
+        return self.frame.rgb
+
+    @property
+    def dt(self) -> float:
+        """Seconds since the previous distinct frame (nan for the first frame)."""
+        return self.t - self.prev.t if self.prev is not None else float("nan")
+
+    @property
+    def diagonal(self) -> float:
+        """Frame diagonal at the analysis size, px."""
+        h, w = self.gray.shape
+        return float(np.hypot(h, w))
+
+    @cached_property
+    def gray_f32(self) -> np.ndarray:
+        return self.gray.astype(np.float32)
+
+    @cached_property
+    def gray_diff(self) -> float:
+        """Mean absolute gray difference from the previous distinct frame, levels."""
+        if self.prev is None:
+            return float("nan")
+        return float(cv2.absdiff(self.gray, self.prev.gray).mean())
+
+    @cached_property
+    def flow(self) -> np.ndarray | None:
+        """Forward flow previous → this frame, (H, W, 2) px; None for the first frame."""
+        if self.prev is None:
+            return None
+        return self._flow_engine(self.prev.gray, self.gray)
+
+    @cached_property
+    def flow_back(self) -> np.ndarray | None:
+        """Backward flow this → previous frame, (H, W, 2) px; None for the first frame."""
+        if self.prev is None:
+            return None
+        return self._flow_engine(self.gray, self.prev.gray)
+
+    @cached_property
+    def flow_magnitude(self) -> np.ndarray | None:
+        """Per-pixel magnitude of :attr:`flow`, px."""
+        if self.flow is None:
+            return None
+        return cv2.magnitude(self.flow[..., 0], self.flow[..., 1])
+
+    @cached_property
+    def warped_prev(self) -> np.ndarray | None:
+        """The previous distinct gray frame warped onto this one along :attr:`flow`
+        (backward sampling with the forward flow, exact for smooth motion), float32."""
+        if self.prev is None:
+            return None
+        h, w = self.gray.shape
+        gx, gy = _grid(h, w)
+        return cv2.remap(self.prev.gray_f32, gx - self.flow[..., 0], gy - self.flow[..., 1],
+                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    @cached_property
+    def compensated_residual(self) -> float:
+        """Mean absolute difference between this frame and :attr:`warped_prev`, levels:
+        the change that motion does not explain."""
+        if self.prev is None:
+            return float("nan")
+        return float(cv2.absdiff(self.gray_f32, self.warped_prev).mean())
+
+    @cached_property
+    def hsv_hist(self) -> np.ndarray:
+        """Normalised HSV histogram (16 hue x 4 sat x 4 val bins), sums to 1."""
+        hsv = cv2.cvtColor(self.rgb, cv2.COLOR_RGB2HSV)
+        h = cv2.calcHist([hsv], [0, 1, 2], None, [16, 4, 4], [0, 180, 0, 256, 0, 256])
+        h = h.ravel()
+        return h / max(float(h.sum()), 1.0)
+
+    def release(self) -> None:
+        """Drop the link to the previous frame so memory stays bounded."""
+        self.prev = None
