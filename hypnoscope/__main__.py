@@ -1,0 +1,5 @@
+"""``python -m hypnoscope`` runs the command line."""
+
+from hypnoscope.cli import main
+
+main()
