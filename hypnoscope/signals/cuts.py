@@ -1,7 +1,8 @@
 """Shot cuts: a per-frame change score and an adaptive threshold over it.
 
 The change score mixes a colour-histogram distance (robust to motion) with the gray
-residual left after motion compensation (structure that the optical flow cannot explain). A frame is a hard cut when its score stands well above
+residual left after motion compensation (structure that the optical flow cannot explain).
+A frame is a hard cut when its score stands well above
 the median score of its neighbours (so a fast pan, which changes every frame, is not a
 string of cuts) and above an absolute floor.
 """
