@@ -139,12 +139,15 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
             fps: float = DecodeOptions.fps, window_s: float = DEFAULT_WINDOW_S,
             extractors: Sequence[Extractor] | None = None,
             on_progress: Callable[[float, float], None] | None = None,
-            timings: dict[str, float] | None = None) -> Analysis:
+            timings: dict[str, float] | None = None,
+            model: Any = "default") -> Analysis:
     """Analyze one video in a single decode pass.
 
     ``height`` is the analysis height in px, ``fps`` the canonical analysis rate in frames/s,
     ``window_s`` the length of the fixed windows in s; ``timings``, when given, receives the
-    seconds spent decoding and in each extractor. Raises
+    seconds spent decoding and in each extractor; ``model`` is the calibrated model that
+    scores the result (``"default"``: the one shipped in the package, None: no scores).
+    Raises
     :class:`hypnoscope.errors.VideoError` when the file cannot be analyzed.
     """
     options = DecodeOptions(height=height, fps=fps)
@@ -160,6 +163,15 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         units.update(ex.units())
         events.update(ex.events())
     sig = SignalSet(t=times, series=series, events=events, start=0.0, end=facts.duration_s)
+    extras: dict[str, Any] = {}
+    if isinstance(model, str) and model == "default":
+        from hypnoscope.scoring.model import load_default_model
+
+        model = load_default_model()
+    if model is not None:
+        from hypnoscope.scoring.score import score_signals
+
+        extras["scores"] = score_signals(sig, model)
     return Analysis(
         source=facts,
         options={"height": options.height, "fps": options.fps, "window_s": window_s},
@@ -170,4 +182,5 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         metrics=compute_metrics(sig),
         windows=compute_windows(sig, window_s),
         window_s=window_s,
+        extras=extras,
     )

@@ -25,9 +25,10 @@ CODEC_BY_EXT = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".webm"
 
 def transcode(src: str | os.PathLike, dst: str | os.PathLike, *, height: int | None = None,
               fps: float | None = None, max_seconds: float | None = None,
-              crf: int = 20) -> str:
+              crf: int = 20, upscale: bool = False) -> str:
     """Write ``src`` to ``dst`` at ``height`` px (None: keep), at most ``fps`` frames/s
-    (None: keep every frame) and at most ``max_seconds`` s long. Returns ``dst``.
+    (None: keep every frame) and at most ``max_seconds`` s long; a smaller clip is scaled up
+    to ``height`` only with ``upscale``. Returns ``dst``.
 
     Raises :class:`VideoError` when ``src`` cannot be read.
     """
@@ -47,7 +48,7 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, *, height: int | N
     tmp = dst + ".part" + ext
     try:
         with inp, av.open(tmp, "w", format=_muxer(ext)) as out:
-            _copy(inp, out, codec, height, fps, max_seconds, crf)
+            _copy(inp, out, codec, height, fps, max_seconds, crf, upscale)
         os.replace(tmp, dst)
     finally:
         if os.path.exists(tmp):
@@ -61,7 +62,7 @@ def _muxer(ext: str) -> str:
 
 
 def _copy(inp, out, codec: str, height: int | None, fps: float | None,
-          max_seconds: float | None, crf: int) -> None:
+          max_seconds: float | None, crf: int, upscale: bool) -> None:
     s_in = inp.streams.video[0]
     s_in.thread_type = "AUTO"
     ref = av.video.reformatter.VideoReformatter()
@@ -88,7 +89,7 @@ def _copy(inp, out, codec: str, height: int | None, fps: float | None,
         if stream is None:
             rot = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
             w, h = (frame.height, frame.width) if rot % 180 else (frame.width, frame.height)
-            th = min(height or h, h)
+            th = (height or h) if upscale else min(height or h, h)
             th -= th % 2
             tw = max(2, int(round(th * w / h / 2)) * 2)
             size = (th, tw) if rot % 180 else (tw, th)
