@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hypnoscope._version import __version__
 from hypnoscope.analysis import Analysis, analyze
+from hypnoscope.cli_batch import register as register_batch_commands
 from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.errors import VideoError
 from hypnoscope.metrics import DEFAULT_WINDOW_S
@@ -120,6 +121,9 @@ def demo_cmd(
     from hypnoscope.demo import run_demo
 
     raise typer.Exit(run_demo(out, Console(), write_json=json_out))
+
+
+register_batch_commands(app)
 
 
 def main() -> None:
