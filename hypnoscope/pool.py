@@ -220,3 +220,21 @@ class LocalPool:
                 self._startup_failures += 1
                 if self._startup_failures >= 3:
                     raise RuntimeError("batch workers fail to start (startup time-out)")
+
+
+_ISOLATED: dict[tuple, LocalPool] = {}
+
+
+def run_isolated(task: dict, *, timeout: float, max_memory: int | None) -> dict:
+    """Run one task in this process's own single-worker pool (started on first use and
+    kept for the next task): the same isolation, time and memory limits as the local
+    engine, for callers such as Ray tasks that must never crash themselves."""
+    key = (float(timeout), max_memory)
+    pool = _ISOLATED.get(key)
+    if pool is None:
+        pool = _ISOLATED[key] = LocalPool(1, timeout=timeout, max_memory=max_memory)
+    results: list[dict] = []
+    remaining = [task]
+    pool.run(lambda: remaining.pop() if remaining else None,
+             lambda _t, r: results.append(r))
+    return results[0]

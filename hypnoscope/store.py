@@ -309,7 +309,8 @@ class Store:
             "schema_version": result.get("schema_version"),
             "document": json.dumps(extras, allow_nan=False, default=str) if extras else None,
             "elapsed_s": _finite(result.get("elapsed_s")),
-            "worker": str(result.get("worker_pid") or result.get("worker") or ""),
+            "worker": result.get("worker") or (f"{socket.gethostname()}:{result['worker_pid']}"
+                                               if result.get("worker_pid") else None),
             "run_id": run_id, "analyzed_at": now, "updated_at": now,
         }
         cols = list(_VIDEO_COLUMNS)

@@ -7,8 +7,9 @@ result: either ``{"ok": True, ...}`` with everything measured, or ``{"ok": False
 
 Fault injection for tests: the environment variable ``HYPNOSCOPE_TEST_FAULTS`` holds rules
 ``action=glob`` separated by ``;`` (actions ``segv``, ``hang``, ``oom``, ``raise``,
-``exit``); a worker about to analyze a file whose name matches ``glob`` does that instead.
-It exists so that the tests can make a real worker crash, hang or run out of memory.
+``exit``, and ``slow:SECONDS`` which only delays the analysis); a worker about to analyze a
+file whose name matches ``glob`` does that instead. It exists so that the tests can make a
+real worker crash, hang or run out of memory, or make a batch last long enough to kill.
 """
 
 from __future__ import annotations
@@ -51,18 +52,22 @@ def _inject_fault(path: str) -> None:
     name = os.path.basename(path)
     for rule in filter(None, (r.strip() for r in rules.split(";"))):
         action, _, pattern = rule.partition("=")
+        action, _, arg = action.partition(":")
         if not fnmatch.fnmatch(name, pattern):
             continue
-        if action == "segv":
+        if action == "slow":
+            time.sleep(float(arg or 1.0))
+        elif action == "segv":
             os.kill(os.getpid(), signal.SIGSEGV)
             time.sleep(5)
         elif action == "hang":
             while True:
                 time.sleep(3600)
         elif action == "oom":
+            import numpy as np
             hog = []
-            while True:  # grow until the address-space limit says no
-                hog.append(bytearray(256 << 20))
+            while True:  # reserve (untouched) memory until the address-space limit says no
+                hog.append(np.empty(256 << 20, np.uint8))
         elif action == "raise":
             raise RuntimeError("injected failure")
         elif action == "exit":
@@ -105,7 +110,8 @@ def analyze_task(task: dict[str, Any]) -> dict[str, Any]:
     except VideoError as e:
         return _failure("video", e.cause, t0)
     except MemoryError as e:
-        return _failure("memory", f"out of memory ({type(e).__name__}: {e})".strip(), t0)
+        detail = " ".join(str(e).split()) or type(e).__name__
+        return _failure("memory", f"out of memory: {detail}", t0)
     except Exception as e:  # noqa: BLE001 - a batch records every failure and goes on
         tb = traceback.extract_tb(e.__traceback__)
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
