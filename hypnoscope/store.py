@@ -160,6 +160,7 @@ class Store:
         self.path = Path(path)
         self.read_only = read_only
         self._lock_file = None
+        self._metric_info: dict[str, tuple] = {}  # what metric_info holds, once written
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no such database")
         if not read_only:
@@ -285,6 +286,9 @@ class Store:
             self._write_video_row(vid, item, key, result, run_id)
             if result.get("ok"):
                 self._write_measurements(vid, result, series=series)
+        if result.get("ok"):  # committed: metric_info now holds these
+            self._metric_info.update({k: tuple(v) for k, v in
+                                      (result.get("metric_info") or {}).items()})
         return vid
 
     def _write_video_row(self, vid: str, item: Item, key: str, result: dict[str, Any],
@@ -343,7 +347,8 @@ class Store:
                 "INSERT INTO metrics SELECT $1, unnest($2::VARCHAR[]), unnest($3::INTEGER[]), "
                 "unnest($4::DOUBLE[]), unnest($5::DOUBLE[]), unnest($6::DOUBLE[])",
                 [vid, names, windows, starts, ends, values])
-        info = result.get("metric_info") or {}
+        info = {k: tuple(v) for k, v in (result.get("metric_info") or {}).items()
+                if self._metric_info.get(k) != tuple(v)}
         if info:
             self.con.execute(
                 "INSERT OR REPLACE INTO metric_info SELECT unnest($1::VARCHAR[]), "
