@@ -14,7 +14,6 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
@@ -38,11 +37,12 @@ class _Counts(ProgressColumn):
     def render(self, task) -> Text:
         s = self.summary
         fps = s.frames_decoded / max(time.monotonic() - self.t0, 1e-6)
-        text = Text(f"ok {s.ok}", style="green")
-        text.append(f"  failed {s.failed + s.failed_earlier}",
+        text = Text(f"ok {s.ok}", style="green", no_wrap=True)
+        text.append(f" failed {s.failed + s.failed_earlier}",
                     style="red" if s.failed or s.failed_earlier else "dim")
-        text.append(f"  skipped {s.skipped}", style="dim")
-        text.append(f"  {fps:,.0f} frames/s", style="cyan")
+        if s.skipped:
+            text.append(f" skipped {s.skipped}", style="dim")
+        text.append(f" {fps:,.0f} frames/s", style="cyan")
         return text
 
     t0 = 0.0
@@ -58,9 +58,8 @@ class RichReporter(Reporter):
     def start(self, summary: BatchSummary, options: BatchOptions) -> None:
         self._counts = _Counts(summary)
         self._counts.t0 = time.monotonic()
-        self.progress = Progress(TextColumn("[bold]batch"), BarColumn(),
-                                 MofNCompleteColumn(), self._counts, TimeElapsedColumn(),
-                                 TextColumn("ETA"), TimeRemainingColumn(),
+        self.progress = Progress(BarColumn(bar_width=20), MofNCompleteColumn(),
+                                 self._counts, TextColumn("ETA"), TimeRemainingColumn(),
                                  console=self.console, transient=False)
         self.progress.start()
         self.task = self.progress.add_task("batch", total=summary.total)
