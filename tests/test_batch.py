@@ -190,7 +190,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=lambda s: s.name)
 def test_killed_batch_resumes_without_loss_or_duplicates(many_clips, tmp_path, sig):
     db = tmp_path / "r.duckdb"
     args = [sys.executable, "-m", "hypnoscope", "batch", str(many_clips), "--db", str(db),
