@@ -75,6 +75,8 @@ def batch_cmd(
     Exit code 0 when every file is analyzed, 1 when any failed (now or in an earlier run),
     130/143 when interrupted (run the same command again to finish), 2 on a usage error.
     """
+    import duckdb
+
     from hypnoscope.batch import BatchOptions, default_workers, parse_size, run_batch
     from hypnoscope.inputs import InputError
     from hypnoscope.report.batch_progress import PlainReporter, QuietReporter, RichReporter
@@ -112,6 +114,12 @@ def batch_cmd(
     except ImportError as e:
         _err(f"{e}; the ray engine needs: pip install 'hypnoscope[ray]'")
         raise typer.Exit(2) from None
+    except RuntimeError as e:  # Ray unreachable, workers that cannot start
+        _err(f"batch stopped: {e}")
+        raise typer.Exit(1) from None
+    except duckdb.Error as e:  # not a DuckDB file, disk full, ...
+        _err(f"{db}: database error: {' '.join(str(e).split())[:300]}")
+        raise typer.Exit(1) from None
     raise typer.Exit(summary.exit_code)
 
 

@@ -65,8 +65,14 @@ class RayEngine:
         import ray
 
         if not ray.is_initialized():
-            ray.init(address=self.address, runtime_env=_runtime_env(), log_to_driver=False,
-                     configure_logging=False, include_dashboard=False)
+            try:
+                ray.init(address=self.address, runtime_env=_runtime_env(),
+                         log_to_driver=False, configure_logging=False,
+                         include_dashboard=False)
+            except Exception as e:  # noqa: BLE001 - Ray raises many kinds here
+                where = self.address or os.environ.get("RAY_ADDRESS") or "a local Ray"
+                raise RuntimeError(f"cannot connect to {where}: {type(e).__name__}: "
+                                   f"{' '.join(str(e).split())[:300]}") from e
             self._started_ray = True
         remote = ray.remote(num_cpus=1, max_retries=0)(_ray_task)
         cpus = int(ray.cluster_resources().get("CPU", 1))

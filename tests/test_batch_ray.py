@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -72,6 +74,12 @@ def ray_head(tmp_path_factory):
                 time.sleep(0.5)
             except subprocess.TimeoutExpired:
                 continue
+        # `ray stop` would also forget the cluster; do that for this head only, so that a
+        # later ray.init() does not try to join a head that is gone
+        current = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+        with contextlib.suppress(OSError):
+            if current.read_text().strip() == f"127.0.0.1:{port}":
+                current.unlink()
 
 
 def test_ray_engine_gives_the_same_rows_as_the_local_engine(ray_head, tmp_path):
