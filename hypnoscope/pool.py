@@ -231,6 +231,8 @@ def run_isolated(task: dict, *, timeout: float, max_memory: int | None) -> dict:
     engine, for callers such as Ray tasks that must never crash themselves."""
     key = (float(timeout), max_memory)
     pool = _ISOLATED.get(key)
+    if pool is not None and any(w.task is not None for w in pool.workers):
+        pool.close()  # a previous call was interrupted mid-task: never reuse its worker
     if pool is None:
         pool = _ISOLATED[key] = LocalPool(1, timeout=timeout, max_memory=max_memory)
     results: list[dict] = []
