@@ -258,16 +258,18 @@ def test_second_writer_is_refused(many_clips, tmp_path):
 def test_moved_file_is_not_reanalyzed_but_new_options_are(tmp_path):
     clip = make_clip(tmp_path / "a" / "clip.mp4", seed=7)
     db = tmp_path / "r.duckdb"
-    assert run_cli("batch", str(clip), "--db", str(db), "--label", "x").returncode == 0
+    assert run_cli("batch", str(clip), "--db", str(db), "--label", "x",
+                   "--workers", "1").returncode == 0
     moved = tmp_path / "b" / "renamed.mp4"
     moved.parent.mkdir()
     clip.rename(moved)
-    proc = run_cli("batch", str(moved), "--db", str(db))
+    proc = run_cli("batch", str(moved), "--db", str(db), "--workers", "1")
     assert proc.returncode == 0
     assert "already done" in proc.stdout
     assert rows(db, "SELECT path, label FROM videos") == [(str(moved), "x")]
     assert rows(db, "SELECT n_ok, n_skipped FROM runs ORDER BY started_at")[-1] == (0, 1)
-    assert run_cli("batch", str(moved), "--db", str(db), "--fps", "6").returncode == 0
+    assert run_cli("batch", str(moved), "--db", str(db), "--fps", "6",
+                   "--workers", "1").returncode == 0
     keys = rows(db, "SELECT DISTINCT content_hash, analysis_key, options->>'fps' FROM videos")
     assert len(keys) == 2 and len({k[0] for k in keys}) == 1
     assert {float(k[2]) for k in keys} == {6.0, 8.0}
