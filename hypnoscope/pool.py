@@ -134,11 +134,19 @@ class LocalPool:
         """Feed tasks from ``next_task`` to idle workers and hand every result to
         ``on_result`` until the source is exhausted and all tasks are done (returns True)
         or ``should_stop()`` (returns False; tasks in flight are abandoned)."""
-        self.start()
         exhausted = False
         while True:
             if should_stop():
                 return False
+            if not self.workers:  # start the workers once there is work for them
+                task = self._retry.pop() if self._retry else next_task()
+                if task is None:
+                    return True
+                if task is PENDING:
+                    time.sleep(0.02)
+                    continue
+                self._retry.append(task)
+                self.start()
             if not exhausted or self._retry:
                 exhausted = self._dispatch(next_task) or exhausted
             busy = [w for w in self.workers if w.task is not None]
