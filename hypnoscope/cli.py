@@ -123,8 +123,9 @@ def demo_cmd(
 
 
 def _register_commands() -> None:
-    from hypnoscope import cli_scoring
+    from hypnoscope import cli_batch, cli_scoring
 
+    cli_batch.register(app)
     cli_scoring.register(app)
 
 
