@@ -26,7 +26,7 @@ from hypnoscope._version import __version__
 from hypnoscope.analysis import SCHEMA_VERSION, Analysis
 from hypnoscope.metrics import metric_specs
 from hypnoscope.report import plots
-from hypnoscope.report.plots import Curve
+from hypnoscope.report.curves import CURVES, TENSION
 from hypnoscope.report.stats import compare_groups, effect_label, groups_from_rows
 from hypnoscope.report.terminal import facts_rows, fmt
 from hypnoscope.report.verdict import (
@@ -39,28 +39,6 @@ from hypnoscope.report.verdict import (
 from hypnoscope.signals.keyframes import Keyframe
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-#: The tension curve (drawn large, with cuts, peaks, climax and intended arc).
-TENSION = Curve(("tension",), "Tension over time", plots.TENSION, 3.0,
-                "Edited footage builds and releases: peaks, a climax, quiet stretches between "
-                "cuts. The thesis expects generated video to hold one constant pressure: a "
-                "flat curve with no payoff.")
-
-#: The other curves shown, in order: the first name present in the analysis is plotted.
-#: Edit this list to show more or fewer series; absent ones are listed as not measured.
-CURVES: tuple[Curve, ...] = (
-    Curve(("motion",), "Motion energy", "#1971c2", 0.25,
-          "How fast things move (optical flow, frame diagonals per second). Camera footage "
-          "comes in bursts and pauses; the thesis expects a slow, steady glide."),
-    Curve(("interp_error", "interpolation_error", "interp_predictability"),
-          "Interpolation predictability", "#5f3dc4", 0.5,
-          "How badly a frame is predicted by blending its neighbours along the motion. Low "
-          "and even means every frame is a seamless in-between; real motion has spikes."),
-    Curve(("morph", "morph_index"), "Morph index", "#c2255c", 0.5,
-          "Change that motion does not explain. High means things turn into other things "
-          "without moving: the thesis's morphing and wandering."),
-)
-
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:

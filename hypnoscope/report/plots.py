@@ -2,9 +2,8 @@
 
 Every figure is self-contained SVG text (no external font, image or link), with its element
 ids prefixed so that several figures can live in one HTML page. Curves are drawn on fixed
-minimum scales (see :data:`hypnoscope.report.html.CURVES`) so that two reports opened side
-by side compare by eye: a flat curve looks flat because it is, not because the axis
-stretched it.
+minimum scales (see :mod:`hypnoscope.report.curves`) so that two reports opened side by side
+compare by eye: a flat curve looks flat because it is, not because the axis stretched it.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import io
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -62,19 +60,6 @@ _STYLE = {
 _counter = itertools.count()
 
 
-@dataclass(frozen=True)
-class Curve:
-    """A per-frame series to plot: the first of ``names`` present in the analysis, its
-    ``title``, line ``color``, the smallest top of its y axis (``y_floor``, in the
-    series' unit, so curves of different videos share a scale) and what to look for."""
-
-    names: tuple[str, ...]
-    title: str
-    color: str
-    y_floor: float
-    look_for: str
-
-
 def svg_of(fig: Figure) -> str:
     """The figure as an inline ``<svg>`` element: no XML prolog, sized by CSS (viewBox
     kept), ids made unique within the page."""
@@ -83,6 +68,7 @@ def svg_of(fig: Figure) -> str:
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # no date, no URLs
     prefix = f"h{next(_counter)}-"
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
     svg = re.sub(r'(href|xlink:href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"',
