@@ -50,6 +50,18 @@ def environment() -> Environment:
     return env
 
 
+class _Figures:
+    """Turns figure SVG into page markup, each figure's ids prefixed by its rank in the
+    page (deterministic: the same analysis gives the same page)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, svg: str) -> Markup:
+        self.n += 1
+        return Markup(plots.prefix_ids(svg, f"f{self.n}-"))
+
+
 def _num(x: Any) -> str:
     if x is None:
         return "–"
@@ -184,11 +196,12 @@ def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | Non
         tension_kw["unit"] = "tension"
     tension_y = tension[1] if tension else None
     h_wide, h_narrow = (3.3, 3.0) if tension is not None else (1.2, 1.3)
+    fig = _Figures()
     tension_svgs = {
-        "wide": Markup(plots.tension_figure(t, tension_y, cuts, duration,
-                                            size=(11.5, h_wide), **tension_kw)),
-        "narrow": Markup(plots.tension_figure(t, tension_y, cuts, duration,
-                                              size=(4.6, h_narrow), **tension_kw)),
+        "wide": fig(plots.tension_figure(t, tension_y, cuts, duration,
+                                         size=(11.5, h_wide), **tension_kw)),
+        "narrow": fig(plots.tension_figure(t, tension_y, cuts, duration,
+                                           size=(4.6, h_narrow), **tension_kw)),
     }
     curves, missing = [], []
     for c in CURVES:
@@ -199,7 +212,7 @@ def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | Non
         name, y = found
         curves.append({"title": c.title, "look_for": c.look_for, "name": name,
                        "unit": a.series_units.get(name, ""),
-                       "svg": Markup(plots.curve_figure(
+                       "svg": fig(plots.curve_figure(
                            t, y, cuts, duration, color=c.color, y_floor=c.y_floor,
                            unit=_short_unit(a.series_units.get(name, ""))))})
     f = a.source
@@ -300,6 +313,7 @@ def compare_context(groups: Mapping[str, Sequence[Mapping[str, Any]]]
     specs = metric_specs()
     comparisons = compare_groups(g)
     colors = {n: plots.GROUP_COLORS[k % len(plots.GROUP_COLORS)] for k, n in enumerate(names)}
+    fig = _Figures()
     rows = []
     for c in comparisons:
         spec = specs.get(c.metric)
@@ -314,7 +328,7 @@ def compare_context(groups: Mapping[str, Sequence[Mapping[str, Any]]]
             "medians": [c.medians[n] for n in names],
             "n": [len(c.values[n]) for n in names],
             "others": others, "strength": c.strength,
-            "svg": Markup(plots.distribution_figure(c.values, spec.unit if spec else ""))
+            "svg": fig(plots.distribution_figure(c.values, spec.unit if spec else ""))
             if any(len(v) for v in c.values.values()) else None,
         })
     return {

@@ -57,26 +57,28 @@ _STYLE = {
     "legend.frameon": False,
 }
 
-_counter = itertools.count()
-
 
 def svg_of(fig: Figure) -> str:
-    """The figure as an inline ``<svg>`` element: no XML prolog, sized by CSS (viewBox
-    kept), ids made unique within the page."""
+    """The figure as an inline ``<svg>`` element: no XML prolog and no metadata, sized by
+    CSS (viewBox kept). Its ids are matplotlib's: see :func:`prefix_ids`."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.04)
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # no date, no URLs
-    prefix = f"h{next(_counter)}-"
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
-    svg = re.sub(r'(href|xlink:href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"',
-                 svg)
-    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
     svg = re.sub(r'<svg([^>]*?)\swidth="[^"]*"\sheight="[^"]*"', r'<svg\1', svg, count=1)
     return svg.replace("<svg", '<svg class="plot" role="img" preserveAspectRatio="xMidYMid '
                                'meet"', 1)
+
+
+def prefix_ids(svg: str, prefix: str) -> str:
+    """``svg`` with every element id (and every reference to one) prefixed, so that
+    several figures can share one HTML page."""
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r'(href|xlink:href)="#([^"]+)"',
+                 lambda m: f'{m.group(1)}="#{prefix}{m.group(2)}"', svg)
+    return re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
 
 
 def envelope(t: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS
