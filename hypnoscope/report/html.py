@@ -89,9 +89,14 @@ def keyframe_items(keyframes: Iterable[Keyframe | tuple]) -> list[dict[str, Any]
             k = Keyframe(float(k[0]), bytes(k[1]), str(k[2]) if len(k) > 2 else "regular")
         if not k.jpeg.startswith(b"\xff\xd8"):
             continue  # not a JPEG: never put unknown bytes in a data URL
-        items.append({"t": k.t, "kind": k.kind,
+        items.append({"t": k.t, "kind": k.kind, "time": when(k.t),
                       "src": "data:image/jpeg;base64," + base64.b64encode(k.jpeg).decode()})
     return items
+
+
+def when(t: float) -> str:
+    """A keyframe's time: seconds with one decimal, or m:ss from two minutes on."""
+    return f"{t:.1f} s" if t < 120 else plots.clock(t)
 
 
 def arc_points(arc: Sequence[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
@@ -222,7 +227,8 @@ def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | Non
     return {
         "name": name,
         "path": f.path,
-        "summary": [f"{duration:.1f} s", f"{n_shots} shot" + ("s" if n_shots != 1 else ""),
+        "summary": [f"{duration:.1f} s" if duration < 120 else plots.clock(duration),
+                    f"{n_shots} shot" + ("s" if n_shots != 1 else ""),
                     f"{f.width}×{f.height}", f"{f.container}/{f.codec}",
                     f"{fmt(f.nominal_fps)} fps" if f.nominal_fps else ""],
         "title_tag": f.tags.get("title", "") if f.tags else "",
@@ -231,6 +237,7 @@ def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | Non
         "tension": {"title": TENSION.title, "look_for": TENSION.look_for,
                     "present": tension is not None, "svg": tension_svgs,
                     "n_peaks": len(a.events.get("peaks", [])), "cuts": len(cuts),
+                    "dense": len(cuts) > plots.DENSE_CUTS,
                     "arc": points is not None},
         "curves": curves,
         "missing_curves": missing,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import re
 from collections.abc import Sequence
 
@@ -34,6 +35,8 @@ ARC = "#5f3dc4"
 #: Colours of compared groups, in order.
 GROUP_COLORS = ("#1971c2", "#e8590c", "#2f9e44", "#9c36b5", "#c2255c", "#0c8599")
 
+#: Above this many cuts, cuts are drawn as a rug of ticks and shots are not shaded.
+DENSE_CUTS = 150
 #: At most this many points per curve are drawn (long videos are reduced to a min/max
 #: envelope, so peaks survive).
 MAX_POINTS = 1600
@@ -116,17 +119,43 @@ def top_of(y: np.ndarray, floor: float) -> float:
 
 
 def _shot_bands(ax, cuts: Sequence[float], duration: float) -> None:
+    """Every other shot shaded and every cut a vertical line (one collection each, so a
+    film with thousands of cuts stays light; shading is dropped when shots are too many
+    to see)."""
     edges = [0.0, *sorted(c for c in cuts if 0 < c < duration), duration]
-    for k, (a, b) in enumerate(itertools.pairwise(edges)):
-        if k % 2:
-            ax.axvspan(a, b, color=SHOT_BAND, zorder=0, lw=0)
-    for c in edges[1:-1]:
-        ax.axvline(c, color=CUT, lw=1.3, zorder=1, alpha=0.85)
+    inner = edges[1:-1]
+    dense = len(inner) > DENSE_CUTS
+    along_x = ax.get_xaxis_transform()  # x in data, y in 0..1 of the axes
+    if not dense:
+        bands = [(a, b - a) for k, (a, b) in enumerate(itertools.pairwise(edges)) if k % 2]
+        if bands:
+            ax.broken_barh(bands, (0, 1), transform=along_x, color=SHOT_BAND, lw=0, zorder=0)
+    if inner and dense:  # a rug of ticks along the top instead of a forest of lines
+        ax.vlines(inner, 0.93, 1, transform=along_x, colors=CUT, lw=0.6, alpha=0.6, zorder=6)
+    elif inner:
+        ax.vlines(inner, 0, 1, transform=along_x, colors=CUT, lw=1.3, alpha=0.85, zorder=1)
+
+
+def clock(seconds: float, _pos: object = None) -> str:
+    """A time as m:ss, or h:mm:ss from an hour on."""
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def _time_axis(ax, duration: float) -> None:
     ax.set_xlim(0, max(duration, 1e-3))
-    ax.set_xlabel("time (s)")
+    if duration >= 120:
+        from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+        step = next((s for s in (30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+                     if duration / s <= 8), 3600 * math.ceil(duration / 3600 / 8))
+        ax.xaxis.set_major_locator(MultipleLocator(step))
+        ax.xaxis.set_major_formatter(FuncFormatter(clock))
+        ax.set_xlabel("time (h:mm:ss)" if duration >= 3600 else "time (m:ss)")
+    else:
+        ax.set_xlabel("time (s)")
     ax.grid(axis="y", color=GRID, lw=0.8)
     ax.set_axisbelow(True)
 
@@ -147,11 +176,14 @@ def tension_figure(t: np.ndarray, tension: np.ndarray | None, cuts: Sequence[flo
             tt, yy = envelope(t, tension)
             top = top_of(yy, y_floor)
             ax.fill_between(tt, 0, yy, color=TENSION_FILL, lw=0, zorder=2)
-            handles += ax.plot(tt, yy, color=TENSION, lw=2.2, zorder=3, label="tension")
+            handles += ax.plot(tt, yy, color=TENSION, lw=2.2 if len(tt) < 400 else 1.0,
+                               zorder=3, label="tension")
             if len(peaks):
                 py = np.interp(peaks, t[np.isfinite(tension)], tension[np.isfinite(tension)])
-                handles.append(ax.scatter(peaks, py, s=36, color=PEAK, edgecolor="white",
-                                          zorder=5, label="salient peak"))
+                many = len(peaks) > 60
+                handles.append(ax.scatter(peaks, py, s=10 if many else 36, color=PEAK,
+                                          edgecolor="none" if many else "white", zorder=5,
+                                          label="salient peak"))
             if climax_t is not None and np.isfinite(climax_t):
                 cy = float(np.interp(climax_t, t[np.isfinite(tension)],
                                      tension[np.isfinite(tension)]))
@@ -195,7 +227,7 @@ def curve_figure(t: np.ndarray, y: np.ndarray, cuts: Sequence[float], duration: 
         _shot_bands(ax, cuts, duration)
         tt, yy = envelope(t, y)
         ax.fill_between(tt, 0, yy, color=color, alpha=0.18, lw=0, zorder=2)
-        ax.plot(tt, yy, color=color, lw=1.8, zorder=3)
+        ax.plot(tt, yy, color=color, lw=1.8 if len(tt) < 400 else 0.8, zorder=3)
         ax.set_ylim(min(0.0, float(np.nanmin(yy)) if np.isfinite(yy).any() else 0.0),
                     top_of(yy, y_floor))
         if len(unit) <= 18:
