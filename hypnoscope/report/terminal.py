@@ -36,6 +36,14 @@ def sparkline(values: np.ndarray, width: int = 40, lo: float | None = None,
     return "".join(SPARK[int((x - lo) / (hi - lo) * (len(SPARK) - 1))] for x in v)
 
 
+def shared_spark(values: np.ndarray, floor: float, width: int) -> str:
+    """A sparkline from 0 to at least ``floor`` (the reports' shared scale: flat looks
+    flat, slow looks low)."""
+    v = np.asarray(values, dtype=float)
+    top = max(floor, float(np.nanpercentile(v, 99.5))) if np.isfinite(v).any() else floor
+    return sparkline(v, width, lo=0.0, hi=top)
+
+
 def fmt(value: float, unit: str = "") -> str:
     """A number with 3 significant digits (or '–' when undefined)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -136,9 +144,8 @@ def analysis_panel(a: Analysis) -> Group:
         name = next((n for n in curve.names if n in a.series
                      and np.isfinite(a.series[n]).any()), None)
         if name is not None:  # on the reports' shared scale, so flat looks flat
-            y = a.series[name]
-            top = max(curve.y_floor, float(np.nanpercentile(y, 99.5)))
-            facts.add_row(name, Text(sparkline(y, 48, lo=0.0, hi=top), style=curve.color))
+            facts.add_row(name, Text(shared_spark(a.series[name], curve.y_floor, 48),
+                                     style=curve.color))
     for note in a.source.notes:
         facts.add_row("note", Text(note, style="yellow"))
     metrics = Table(title=None, show_lines=False, header_style="bold")
@@ -168,8 +175,12 @@ def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Tabl
     t.add_column("unit", style="dim")
     t.add_row("", "duration", *[f"{a.source.duration_s:.2f}" for a in analyses], "s")
     t.add_row("", "cuts", *[str(len(a.cuts)) for a in analyses], "")
-    t.add_row("", "motion curve", *[sparkline(a.series.get("motion", []), 16)
-                                    for a in analyses], "")
+    for curve in (TENSION, *CURVES):
+        names = [next((n for n in curve.names if n in a.series), None) for a in analyses]
+        if any(names):
+            t.add_row("", next(n for n in names if n),
+                      *[shared_spark(a.series[n], curve.y_floor, 16) if n else ""
+                        for a, n in zip(analyses, names, strict=True)], "")
     keys = list(dict.fromkeys(k for a in analyses for k in a.metrics))
     last = None
     for k in keys:
