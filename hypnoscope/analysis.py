@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -23,6 +24,7 @@ from hypnoscope.metrics import (
     metric_specs,
 )
 from hypnoscope.signals import Extractor, FlowEngine, FrameContext, default_extractors
+from hypnoscope.signals.keyframes import Keyframe, KeyframeExtractor
 
 #: Version of the JSON document written by :meth:`Analysis.to_json`.
 SCHEMA_VERSION = "1.0"
@@ -48,6 +50,7 @@ class Analysis:
     window_s: float
     version: str = __version__
     extras: dict[str, Any] = field(default_factory=dict)
+    keyframes: list[Keyframe] = field(default_factory=list)
 
     @property
     def cuts(self) -> list[float]:
@@ -59,10 +62,11 @@ class Analysis:
         return SignalSet(t=self.times, series=self.series, events=self.events,
                          start=0.0, end=self.source.duration_s)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The versioned JSON document as plain Python objects (nan → None)."""
+    def to_dict(self, keyframes: bool = False) -> dict[str, Any]:
+        """The versioned JSON document as plain Python objects (nan → None); with
+        ``keyframes``, also the thumbnails (JPEG as base64, about 5 kB each)."""
         specs = metric_specs()
-        return {
+        doc = {
             "schema_version": SCHEMA_VERSION,
             "hypnoscope_version": self.version,
             "source": self.source.to_dict(),
@@ -84,9 +88,58 @@ class Analysis:
             },
             **self.extras,
         }
+        if keyframes and self.keyframes:
+            doc["keyframes"] = [k.to_dict() for k in self.keyframes]
+        return doc
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Analysis:
+        """An :class:`Analysis` rebuilt from its JSON document (:meth:`to_dict`), without
+        decoding anything. Unknown top-level keys go to ``extras``."""
+        known = {f.name for f in dataclasses.fields(SourceFacts)}
+        src = doc.get("source") or {}
+        facts = SourceFacts(**{k: v for k, v in src.items() if k in known})
+        facts.notes = list(facts.notes or [])
+        facts.tags = dict(facts.tags or {})
+        times = _array((doc.get("frames") or {}).get("t", []))
+        windows_doc = doc.get("windows") or {}
+        window_s = float(windows_doc.get("length_s")
+                         or (doc.get("options") or {}).get("window_s") or DEFAULT_WINDOW_S)
+        metrics = {k: _value(m.get("value") if isinstance(m, dict) else m)
+                   for k, m in (doc.get("metrics") or {}).items()}
+        return cls(
+            source=facts,
+            options=dict(doc.get("options") or {}),
+            times=times,
+            series={k: _array(v) for k, v in (doc.get("series") or {}).items()},
+            series_units=dict(doc.get("series_units") or {}),
+            events={k: [float(x) for x in v] for k, v in (doc.get("events") or {}).items()},
+            metrics=metrics,
+            windows=[Window(float(w["start_s"]), float(w["end_s"]),
+                            {k: _value(v) for k, v in (w.get("metrics") or {}).items()})
+                     for w in windows_doc.get("items") or []],
+            window_s=window_s,
+            version=str(doc.get("hypnoscope_version") or ""),
+            extras={k: v for k, v in doc.items() if k not in DOCUMENT_KEYS},
+            keyframes=[Keyframe.from_dict(k) for k in doc.get("keyframes") or []],
+        )
+
+
+#: Top-level keys of the JSON document that :class:`Analysis` holds in its own fields.
+DOCUMENT_KEYS = frozenset({"schema_version", "hypnoscope_version", "source", "options",
+                           "frames", "series", "series_units", "events", "metrics",
+                           "windows", "keyframes"})
+
+
+def _value(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _array(values: Sequence[Any]) -> np.ndarray:
+    return np.array([_value(v) for v in values], dtype=float)
 
 
 def _num(x: float) -> float | None:
@@ -139,19 +192,21 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
             fps: float = DecodeOptions.fps, window_s: float = DEFAULT_WINDOW_S,
             extractors: Sequence[Extractor] | None = None,
             on_progress: Callable[[float, float], None] | None = None,
-            timings: dict[str, float] | None = None,
+            timings: dict[str, float] | None = None, keyframes: bool = True,
             model: Any = "default") -> Analysis:
     """Analyze one video in a single decode pass.
 
     ``height`` is the analysis height in px, ``fps`` the canonical analysis rate in frames/s,
     ``window_s`` the length of the fixed windows in s; ``timings``, when given, receives the
-    seconds spent decoding and in each extractor; ``model`` is the calibrated model that
-    scores the result (``"default"``: the one shipped in the package, None: no scores).
-    Raises
+    seconds spent decoding and in each extractor; ``keyframes`` keeps small thumbnails for
+    reports (in the same pass); ``model`` is the calibrated model that scores the result
+    (``"default"``: the one shipped in the package, None: no scores). Raises
     :class:`hypnoscope.errors.VideoError` when the file cannot be analyzed.
     """
     options = DecodeOptions(height=height, fps=fps)
     extractors = list(extractors) if extractors is not None else default_extractors()
+    if keyframes and not any(isinstance(ex, KeyframeExtractor) for ex in extractors):
+        extractors.append(KeyframeExtractor())
     with VideoReader(path, options, on_progress=on_progress) as reader:
         times = run_extractors(reader, extractors, timings=timings)
         facts = reader.facts
@@ -162,6 +217,10 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         series.update(ex.series())
         units.update(ex.units())
         events.update(ex.events())
+    artifacts: dict[str, Any] = {}
+    for ex in extractors:
+        if hasattr(ex, "artifacts"):
+            artifacts.update(ex.artifacts(events))
     sig = SignalSet(t=times, series=series, events=events, start=0.0, end=facts.duration_s)
     extras: dict[str, Any] = {}
     if isinstance(model, str) and model == "default":
@@ -183,4 +242,5 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         windows=compute_windows(sig, window_s),
         window_s=window_s,
         extras=extras,
+        keyframes=list(artifacts.get("keyframes", [])),
     )

@@ -89,17 +89,10 @@ def evaluate_cmd(
         markdown.write_text(evaluation_markdown(res, _command()))
 
 
-def compare_cmd(
-    db: Annotated[Path, typer.Option("--db", help="Results database.")],
-    by: Annotated[str, typer.Option(help="label (generated vs camera) or a two-valued "
-                                         "column such as source.")] = "label",
-    json_out: Annotated[Path | None, typer.Option("--json")] = None,
-    markdown: Annotated[Path | None, typer.Option(help="Write the scorecard as Markdown.")]
-    = None,
-    report: Annotated[Path | None, typer.Option(help="Write an HTML comparison report.")]
-    = None,
-):
-    """Every metric compared between two groups, and the thesis scorecard."""
+def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
+               markdown: Path | None = None, report: Path | None = None) -> None:
+    """Every metric of a results database compared between two groups, and the thesis
+    scorecard (``hypnoscope compare --db``)."""
     from hypnoscope.scoring.render import compare_table, scorecard_markdown, scorecard_table
     from hypnoscope.scoring.run import compare
 
@@ -117,15 +110,23 @@ def compare_cmd(
         markdown.write_text(f"Produced by `{_command()}`.\n\n"
                             + scorecard_markdown(res["scorecard"]) + "\n")
     if report:
-        try:
-            from hypnoscope.report.html import render_compare_report
-        except ImportError:
-            _fail("HTML reports are not available in this build")
-        report.write_text(render_compare_report(res))
+        from hypnoscope.report.html import render_compare_report, write_html
+
+        a, b = res["groups"]
+        groups = {g: [{m: res["values"][m][g][i] for m in res["values"]}
+                      for i in range(len(next(iter(res["values"].values()))[g]))]
+                  for g in (b, a)}
+        card = [{"claim": c["claim"], "verdict": c["verdict"],
+                 "strength": c["median_thesis_auc"],
+                 "metrics": [f"{e['metric']} {e['thesis_auc']:.2f}" for e in c["evidence"][:5]],
+                 "detail": c["text"] + " (strength: median AUC in the thesis's direction)"}
+                for c in res.get("scorecard", [])]
+        write_html(report, render_compare_report(groups, scorecard=card,
+                                                 title=f"{a} vs {b}", level="clips"))
+        console.print(f"wrote {report}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the calibration commands to ``app``."""
+    """Add the calibration commands to ``app`` (``compare --db`` lives in cli.compare)."""
     app.command("train")(train_cmd)
     app.command("evaluate")(evaluate_cmd)
-    app.command("compare")(compare_cmd)

@@ -73,6 +73,9 @@ class SourceFacts:
     analysis_height: int = 0
     frames_analyzed: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Container metadata tags (title, comment, encoder, ...), as the file states them:
+    #: untrusted text, bounded in count and length (see :func:`metadata_tags`).
+    tags: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -192,6 +195,7 @@ class VideoReader:
             f.codec, f.width, f.height, f.container = "webp", cc_w, cc_h, "webp"
             return
         f.has_audio = bool(container.streams.audio)
+        f.tags = metadata_tags(container.metadata)
         rate = stream.average_rate or stream.guessed_rate
         f.nominal_fps = float(rate) if rate else None
         if stream.duration and stream.time_base:
@@ -318,6 +322,20 @@ class VideoReader:
             f.notes.append(f"{f.frames_failed} frame(s) failed to decode; analyzed the rest")
         if n_out < 2:
             raise VideoError(self.path, "fewer than 2 analysis frames")
+
+
+#: At most this many metadata tags are kept, each value cut to this many characters.
+MAX_TAGS, MAX_TAG_CHARS = 16, 300
+
+
+def metadata_tags(metadata: dict | None) -> dict[str, str]:
+    """The container's metadata tags as short strings (untrusted: shown escaped)."""
+    out: dict[str, str] = {}
+    for k, v in (metadata or {}).items():
+        if len(out) >= MAX_TAGS:
+            break
+        out[str(k)[:64]] = str(v)[:MAX_TAG_CHARS]
+    return out
 
 
 def _is_animated_webp(path: str) -> bool:

@@ -19,9 +19,10 @@ CLIPS = {
 }
 
 
-def run_demo(folder: Path, console: Console, write_json: bool = True) -> int:
-    """Write the demo clips into ``folder``, analyze them and print them side by side.
-    Returns the exit code."""
+def run_demo(folder: Path, console: Console, write_json: bool = True,
+             write_report: bool = True) -> int:
+    """Write the demo clips into ``folder``, analyze them and print them side by side
+    (and write each one's JSON and HTML report). Returns the exit code."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     analyses = []
@@ -35,7 +36,12 @@ def run_demo(folder: Path, console: Console, write_json: bool = True) -> int:
         analyses.append(a)
         if write_json:
             path.with_suffix(".json").write_text(json.dumps(a.to_dict(), indent=1))
+        if write_report:
+            from hypnoscope.report.html import render_clip_report, write_html
+
+            write_html(path.with_suffix(".html"), render_clip_report(a))
     console.print(comparison_table(analyses, [n.removesuffix(".mp4") for n in CLIPS]))
-    console.print(f"clips and JSON are in [bold]{folder}/[/]; analyze your own with "
-                  "[bold]hypnoscope analyze VIDEO --json out.json[/]")
+    console.print(f"clips, JSON and HTML reports are in [bold]{folder}/[/] (open "
+                  f"hypnotic.html and edited_camera.html side by side); analyze your own with "
+                  "[bold]hypnoscope analyze VIDEO --json out.json --report out.html[/]")
     return 0

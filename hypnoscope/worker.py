@@ -24,6 +24,8 @@ import time
 import traceback
 from typing import Any
 
+from hypnoscope.analysis import DOCUMENT_KEYS
+
 FAULTS_ENV = "HYPNOSCOPE_TEST_FAULTS"
 
 #: Environment for worker processes: one BLAS/OpenMP thread each (files are the
@@ -32,11 +34,6 @@ FAULTS_ENV = "HYPNOSCOPE_TEST_FAULTS"
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "MALLOC_ARENA_MAX": "2"}
 
-#: Keys of ``Analysis.to_dict()`` stored in their own tables; any other top-level key
-#: (e.g. scores added later) is stored as JSON with the video.
-DOCUMENT_KEYS = frozenset({"schema_version", "hypnoscope_version", "source", "options",
-                           "frames", "series", "series_units", "events", "metrics",
-                           "windows"})
 
 
 def apply_limits(max_memory: int | None) -> None:
@@ -88,7 +85,7 @@ def analyze_task(task: dict[str, Any]) -> dict[str, Any]:
     try:
         _inject_fault(path)
         a = analyze(path, **task["options"])
-        doc = a.to_dict()
+        doc = a.to_dict(keyframes=True)  # thumbnails travel in the document: report --db
         return {
             "ok": True,
             "elapsed_s": time.perf_counter() - t0,
@@ -105,7 +102,10 @@ def analyze_task(task: dict[str, Any]) -> dict[str, Any]:
             "series": {k: [float(x) for x in v] for k, v in a.series.items()},
             "series_units": dict(a.series_units),
             "events": {k: [float(x) for x in v] for k, v in a.events.items()},
-            "extras": {k: v for k, v in doc.items() if k not in DOCUMENT_KEYS},
+            # everything the tables do not hold (scores, intent, keyframes) goes to
+            # videos.document as JSON
+            "extras": {k: v for k, v in doc.items()
+                       if k not in DOCUMENT_KEYS or k == "keyframes"},
         }
     except VideoError as e:
         return _failure("video", e.cause, t0)

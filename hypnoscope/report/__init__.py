@@ -1,1 +1,1 @@
-"""Presenting analyses: the terminal summary (and, later, HTML reports)."""
+"""Presenting analyses: the terminal summary, and self-contained HTML reports."""

@@ -12,22 +12,36 @@ from rich.text import Text
 
 from hypnoscope.analysis import Analysis
 from hypnoscope.metrics import metric_specs
+from hypnoscope.report.curves import CURVES, TENSION
+from hypnoscope.report.verdict import Verdict, verdict_of
 
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: np.ndarray, width: int = 40) -> str:
-    """A one-line bar sketch of ``values`` resampled to ``width`` characters."""
+def sparkline(values: np.ndarray, width: int = 40, lo: float | None = None,
+              hi: float | None = None) -> str:
+    """A one-line bar sketch of ``values`` resampled to ``width`` characters, scaled from
+    ``lo`` to ``hi`` (default: the values' own range)."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if len(v) == 0:
         return ""
     idx = np.linspace(0, len(v), min(width, len(v)) + 1).astype(int)
     v = np.array([v[a:max(b, a + 1)].mean() for a, b in zip(idx[:-1], idx[1:], strict=True)])
-    lo, hi = float(v.min()), float(v.max())
+    lo = float(v.min()) if lo is None else lo
+    hi = float(v.max()) if hi is None else hi
+    v = np.clip(v, lo, hi)
     if hi - lo < 1e-12:
         return SPARK[0] * len(v)
     return "".join(SPARK[int((x - lo) / (hi - lo) * (len(SPARK) - 1))] for x in v)
+
+
+def shared_spark(values: np.ndarray, floor: float, width: int) -> str:
+    """A sparkline from 0 to at least ``floor`` (the reports' shared scale: flat looks
+    flat, slow looks low)."""
+    v = np.asarray(values, dtype=float)
+    top = max(floor, float(np.nanpercentile(v, 99.5))) if np.isfinite(v).any() else floor
+    return sparkline(v, width, lo=0.0, hi=top)
 
 
 def fmt(value: float, unit: str = "") -> str:
@@ -66,8 +80,59 @@ def cut_text(a: Analysis, limit: int = 8) -> str:
     return f"{len(cuts)} at {shown}{more} s"
 
 
+def meter(fraction: float, width: int = 20) -> str:
+    """A horizontal bar of ``width`` characters filled to ``fraction`` (0..1)."""
+    if not math.isfinite(fraction):
+        return " " * width
+    eighths = int(round(min(1.0, max(0.0, fraction)) * width * 8))
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
+    return bar.ljust(width, "·")
+
+
+def verdict_panel(v: Verdict | None) -> Group:
+    """The calibrated verdict: AI-likeness, hypnotic index, reasons and factor percentiles;
+    or one line saying there is none yet."""
+    if v is None or not v.calibrated:
+        if v is not None and v.status != "ok":
+            return Group(Text(f"verdict: {v.status}" + (f" ({v.reason})" if v.reason else ""),
+                              style="yellow"))
+        return Group(Text("verdict: not calibrated yet (no model: hypnoscope train)",
+                          style="dim"))
+    head = Table(show_header=False, box=None, padding=(0, 1))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_column(justify="right")
+    if math.isfinite(v.ai_likeness):
+        head.add_row("AI-likeness", Text(meter(v.ai_likeness), style="dark_orange"),
+                     f"{100 * v.ai_likeness:.0f} %")
+    if math.isfinite(v.hypnotic_index):
+        head.add_row("hypnotic index", Text(meter(v.hypnotic_index / 100), style="magenta"),
+                     f"{v.hypnotic_index:.0f} / 100")
+    parts: list = [head]
+    for r in v.reasons:
+        parts.append(Text("  • " + r))
+    if v.factors:
+        ft = Table(header_style="bold", box=None, padding=(0, 1))
+        ft.add_column("factor", style="magenta")
+        ft.add_column("percentile vs camera")
+        ft.add_column("")
+        ft.add_column("vs AI footage")
+        ft.add_column("")
+        for f in v.factors:
+            ft.add_row(f.name, Text(meter(f.pct_real / 100, 14), style="blue"), fmt_pct(f.pct_real),
+                       Text(meter(f.pct_ai / 100, 14), style="dark_orange"), fmt_pct(f.pct_ai))
+        parts.append(ft)
+    return Group(*parts)
+
+
+def fmt_pct(x: float) -> str:
+    return f"{x:.0f}" if math.isfinite(x) else "–"
+
+
 def analysis_panel(a: Analysis) -> Group:
-    """A summary of one analysis: source facts, cuts, then metrics grouped by factor."""
+    """A summary of one analysis: verdict, source facts, cuts and curves, then metrics
+    grouped by factor."""
     specs = metric_specs()
     facts = Table(show_header=False, box=None, padding=(0, 1))
     facts.add_column(style="bold cyan")
@@ -75,8 +140,12 @@ def analysis_panel(a: Analysis) -> Group:
     for k, v in facts_rows(a):
         facts.add_row(k, v)
     facts.add_row("cuts", cut_text(a))
-    if "motion" in a.series:
-        facts.add_row("motion", sparkline(a.series["motion"]))
+    for curve in (TENSION, *CURVES):
+        name = next((n for n in curve.names if n in a.series
+                     and np.isfinite(a.series[n]).any()), None)
+        if name is not None:  # on the reports' shared scale, so flat looks flat
+            facts.add_row(name, Text(shared_spark(a.series[name], curve.y_floor, 48),
+                                     style=curve.color))
     for note in a.source.notes:
         facts.add_row("note", Text(note, style="yellow"))
     metrics = Table(title=None, show_lines=False, header_style="bold")
@@ -92,7 +161,7 @@ def analysis_panel(a: Analysis) -> Group:
                         spec.unit if spec else "")
         last = factor
     title = Text(a.source.path, style="bold")
-    return Group(title, facts, metrics)
+    return Group(title, verdict_panel(verdict_of(a.extras)), facts, metrics)
 
 
 def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Table:
@@ -106,8 +175,12 @@ def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Tabl
     t.add_column("unit", style="dim")
     t.add_row("", "duration", *[f"{a.source.duration_s:.2f}" for a in analyses], "s")
     t.add_row("", "cuts", *[str(len(a.cuts)) for a in analyses], "")
-    t.add_row("", "motion curve", *[sparkline(a.series.get("motion", []), 16)
-                                    for a in analyses], "")
+    for curve in (TENSION, *CURVES):
+        names = [next((n for n in curve.names if n in a.series), None) for a in analyses]
+        if any(names):
+            t.add_row("", next(n for n in names if n),
+                      *[shared_spark(a.series[n], curve.y_floor, 16) if n else ""
+                        for a, n in zip(analyses, names, strict=True)], "")
     keys = list(dict.fromkeys(k for a in analyses for k in a.metrics))
     last = None
     for k in keys:
@@ -122,3 +195,26 @@ def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Tabl
 
 def print_analysis(a: Analysis, console: Console | None = None) -> None:
     (console or Console()).print(analysis_panel(a))
+
+
+def group_comparison_table(groups: dict[str, list[dict]], comparisons: Sequence,
+                           top: int = 15, level: str = "videos") -> Table:
+    """The strongest differences between groups: medians, Cliff's delta and AUC of each
+    group against the first (``comparisons`` from :func:`report.stats.compare_groups`)."""
+    names = list(groups)
+    t = Table(header_style="bold", title=f"{' vs '.join(names)} ({level}: "
+              + ", ".join(str(len(groups[g])) for g in names) + ")")
+    t.add_column("metric")
+    for g in names:
+        t.add_column(f"median {g}", justify="right")
+    for g in names[1:]:
+        t.add_column(f"δ {g}", justify="right")
+        t.add_column("AUC", justify="right")
+    for c in comparisons[:top]:
+        t.add_row(c.metric, *[fmt(c.medians[g]) for g in names],
+                  *[x for g in names[1:] for x in (fmt_signed(c.delta[g]), fmt(c.auc[g]))])
+    return t
+
+
+def fmt_signed(x: float) -> str:
+    return f"{x:+.2f}" if math.isfinite(x) else "–"

@@ -13,7 +13,11 @@ class Extractor(Protocol):
     """A signal extractor. ``update`` is called once per analysis frame, in order;
     ``series`` returns named per-frame arrays, each as long as the number of frames
     (nan where undefined, e.g. the first frame of a flow signal); ``units`` names the unit
-    of each series; ``events`` returns named lists of event times in seconds."""
+    of each series; ``events`` returns named lists of event times in seconds.
+
+    An extractor may also define ``artifacts(events) -> dict`` for output that is not a
+    per-frame series (e.g. keyframe thumbnails); it is called once after the pass with the
+    events of every extractor, and its result is merged into the analysis."""
 
     name: str
 
