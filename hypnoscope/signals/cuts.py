@@ -1,10 +1,12 @@
-"""Shot cuts: a per-frame change score and an adaptive threshold over it.
+"""Shot cuts: a per-frame change score and an adaptive threshold over it; gradual
+transitions (dissolves, fades) found by :mod:`hypnoscope.signals.transitions`.
 
 The change score mixes a colour-histogram distance (robust to motion) with the gray
 residual left after motion compensation (structure that the optical flow cannot explain).
 A frame is a hard cut when its score stands well above
 the median score of its neighbours (so a fast pan, which changes every frame, is not a
-string of cuts) and above an absolute floor.
+string of cuts) and above an absolute floor. A frame inside a gradual transition is never a
+hard cut: the transition is reported instead, with its start and end.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from hypnoscope.signals.context import FrameContext
+from hypnoscope.signals.transitions import Transition, TransitionDetector
 
 
 def change_score(hist_a: np.ndarray, hist_b: np.ndarray, residual: float) -> float:
@@ -51,12 +54,14 @@ def detect_hard_cuts(score: np.ndarray, *, ratio: float = 3.0, floor: float = 0.
 
 
 class CutExtractor:
-    """Per-frame change score and the hard cuts found in it."""
+    """Per-frame change score, the hard cuts found in it, and the gradual transitions."""
 
     name = "cuts"
 
-    def __init__(self, ratio: float = 3.0, floor: float = 0.12):
+    def __init__(self, ratio: float = 3.0, floor: float = 0.12,
+                 transitions: TransitionDetector | None = None):
         self.ratio, self.floor = ratio, floor
+        self.detector = transitions or TransitionDetector()
         self._score: list[float] = []
         self._t: list[float] = []
 
@@ -64,22 +69,41 @@ class CutExtractor:
         self._t.append(ctx.t)
         if ctx.prev is None or ctx.is_duplicate:
             self._score.append(0.0)
-            return
-        self._score.append(change_score(ctx.hsv_hist, ctx.prev.hsv_hist,
-                                        ctx.compensated_residual))
+        else:
+            self._score.append(change_score(ctx.hsv_hist, ctx.prev.hsv_hist,
+                                            ctx.compensated_residual))
+        self.detector.update(ctx)
+
+    def _transitions(self) -> list[Transition]:
+        return self.detector.transitions()
 
     def _cuts(self) -> np.ndarray:
-        return detect_hard_cuts(np.asarray(self._score), ratio=self.ratio, floor=self.floor)
+        cuts = detect_hard_cuts(np.asarray(self._score), ratio=self.ratio, floor=self.floor)
+        inside = self._in_transition()
+        return np.asarray([i for i in cuts if not inside[i]], dtype=int)
+
+    def _in_transition(self) -> np.ndarray:
+        """1 on the frames whose change from the previous frame belongs to a transition."""
+        mark = np.zeros(len(self._t), dtype=bool)
+        for tr in self._transitions():
+            mark[tr.start + 1:tr.end + 1] = True
+        return mark
 
     def series(self) -> dict[str, np.ndarray]:
         score = np.asarray(self._score, dtype=float)
         cut = np.zeros(len(score), dtype=float)
         cut[self._cuts()] = 1.0
-        return {"change_score": score, "cut": cut}
+        return {"change_score": score, "cut": cut,
+                "transition": self._in_transition().astype(float)}
 
     def units(self) -> dict[str, str]:
-        return {"change_score": "0..1", "cut": "1 at the first frame of a new shot"}
+        return {"change_score": "0..1", "cut": "1 at the first frame of a new shot",
+                "transition": "1 on the frames of a gradual transition (dissolve or fade)"}
 
     def events(self) -> dict[str, list[float]]:
         t = np.asarray(self._t)
-        return {"cuts": [float(t[i]) for i in self._cuts()]}
+        trs = self._transitions()
+        return {"cuts": [float(t[i]) for i in self._cuts()],
+                "transitions": [float(t[tr.start]) for tr in trs],
+                "transition_ends": [float(t[tr.end]) for tr in trs],
+                "fades": [float(t[tr.start]) for tr in trs if tr.kind != "dissolve"]}

@@ -1,0 +1,156 @@
+"""Gradual transitions: dissolves and fades, told apart from hard cuts and from motion.
+
+A dissolve from shot A to shot B is a run of frames each of which is a linear blend
+``(1 - a) A + a B`` with the weight ``a`` rising from 0 to 1; a fade is a dissolve whose A or
+B is a uniform frame (black, white or any flat colour). Each new distinct frame is tried as
+the end B of a transition that started at one of the frames of the last few seconds (kept
+as small thumbnails in a bounded deque): the frames in between must be well explained as
+blends of A and B (least-squares weight per frame, small residual), the weights must rise
+without a jump (a jump is a hard cut), A and B must differ clearly, and the optical flow must
+not explain the change (a pan also moves pixels gradually, but the flow accounts for it).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from hypnoscope.signals.context import FrameContext
+
+#: (width, height) of the thumbnails the blend model is fitted on.
+THUMB = (32, 18)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A gradual transition between analysis frames ``start`` (the last frame of the old
+    shot) and ``end`` (the first frame of the new shot), at times ``t_start``/``t_end`` (s);
+    ``kind`` is ``dissolve``, ``fade_out`` or ``fade_in``; ``fit`` is the blend residual as
+    a share of the A-to-B difference (0 = a perfect blend)."""
+
+    start: int
+    end: int
+    t_start: float
+    t_end: float
+    kind: str
+    fit: float
+
+
+def blend_fit(a: np.ndarray, between: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares blend weights of each row of ``between`` (k, P) as ``a + w (b - a)``,
+    and the RMS residual of that model as a share of the RMS of ``b - a``."""
+    d = b - a
+    dd = float(d @ d)
+    if dd <= 0:
+        return np.zeros(len(between)), float("inf")
+    rel = between - a
+    w = rel @ d / dd
+    err = rel - w[:, None] * d
+    return w, float(np.sqrt((err * err).mean() / (dd / len(d))))
+
+
+@dataclass
+class _Entry:
+    index: int
+    t: float
+    thumb: np.ndarray
+    spatial_std: float
+    unexplained: float  # share of the step's change the flow leaves unexplained
+
+
+class TransitionDetector:
+    """Online dissolve and fade detection over distinct frames, with bounded memory.
+
+    ``min_change`` is the mean absolute thumbnail difference (gray levels) between A and B
+    below which nothing is a transition; ``max_fit`` the largest blend residual (share of
+    the A-B difference); ``max_jump`` the largest rise of the blend weight in one step;
+    ``min_unexplained`` the median share of each step's change that the flow must leave
+    unexplained; ``max_window_s`` how far back A is searched; ``max_span_s`` the longest
+    transition kept (a slower gradual change is content, e.g. a morph, not an edit);
+    ``uniform_std`` the spatial std (levels) under which a frame is uniform (a fade)."""
+
+    def __init__(self, *, min_change: float = 6.0, max_fit: float = 0.25,
+                 max_jump: float = 0.6, min_unexplained: float = 0.3,
+                 max_window_s: float = 3.0, max_span_s: float = 4.0,
+                 uniform_std: float = 4.0, max_frames: int = 48):
+        self.min_change, self.max_fit, self.max_jump = min_change, max_fit, max_jump
+        self.min_unexplained = min_unexplained
+        self.max_window_s, self.max_span_s = max_window_s, max_span_s
+        self.uniform_std = uniform_std
+        self._recent: deque[_Entry] = deque(maxlen=max_frames)
+        self._candidates: list[Transition] = []
+
+    def update(self, ctx: FrameContext) -> None:
+        """Add a frame (duplicates are ignored) and look for a transition ending at it."""
+        if ctx.is_duplicate:
+            return
+        thumb = cv2.resize(ctx.gray_small, THUMB, interpolation=cv2.INTER_AREA).ravel()
+        unexplained = float("nan")
+        if ctx.prev is not None:
+            raw = ctx.gray_diff
+            unexplained = min(1.0, ctx.compensated_residual / raw) if raw > 0 else 0.0
+        self._recent.append(_Entry(ctx.index, ctx.content_t, thumb, float(thumb.std()),
+                                   unexplained))
+        cand = self._best_ending_here()
+        if cand is not None:
+            self._candidates.append(cand)
+
+    def _best_ending_here(self) -> Transition | None:
+        recent = list(self._recent)
+        m = len(recent)
+        if m < 3:
+            return None
+        b = recent[-1]
+        thumbs = np.stack([e.thumb for e in recent])
+        change = np.abs(thumbs - b.thumb).mean(axis=1)
+        best: Transition | None = None
+        for k in range(2, m):
+            a = recent[-1 - k]
+            if b.t - a.t > self.max_window_s + 1e-6:
+                break
+            if change[-1 - k] < self.min_change:
+                continue
+            w, fit = blend_fit(a.thumb, thumbs[m - k:m - 1], b.thumb)
+            if fit > self.max_fit:
+                continue
+            steps = np.diff(np.concatenate([[0.0], w, [1.0]]))
+            if steps.max() > self.max_jump or steps.min() < -0.1:
+                continue
+            inside = np.flatnonzero((w > 0.1) & (w < 0.9))
+            if len(inside) == 0 or not np.any((w >= 0.15) & (w <= 0.85)):
+                continue
+            span = recent[m - 1 - k:]  # a, the frames between, b
+            lo, hi = inside[0], inside[-1] + 2  # span positions of the trimmed ends
+            unexplained = [e.unexplained for e in span[lo + 1:hi + 1]]
+            if not np.nanmedian(unexplained) >= self.min_unexplained:
+                continue
+            s, e = span[lo], span[hi]
+            kind = "dissolve"
+            if e.spatial_std <= self.uniform_std < s.spatial_std:
+                kind = "fade_out"
+            elif s.spatial_std <= self.uniform_std < e.spatial_std:
+                kind = "fade_in"
+            cand = Transition(s.index, e.index, s.t, e.t, kind, fit)
+            if best is None or cand.fit < best.fit:
+                best = cand
+        return best
+
+    def transitions(self) -> list[Transition]:
+        """The transitions found so far: overlapping candidates merged, too long ones
+        dropped."""
+        merged: list[Transition] = []
+        for c in sorted(self._candidates, key=lambda c: (c.start, c.end)):
+            touching_dissolves = (merged and c.start == merged[-1].end
+                                  and c.kind == merged[-1].kind == "dissolve")
+            if merged and (c.start < merged[-1].end or touching_dissolves):
+                p = merged[-1]
+                kind = p.kind if p.fit <= c.fit else c.kind
+                if c.end > p.end:
+                    merged[-1] = Transition(p.start, c.end, p.t_start, c.t_end, kind,
+                                            min(p.fit, c.fit))
+                continue
+            merged.append(c)
+        return [c for c in merged if c.t_end - c.t_start <= self.max_span_s + 1e-6]
