@@ -232,12 +232,13 @@ def fade(frames: Sequence[np.ndarray], n: int, level: int = 0,
 
 
 def flicker(frames: Sequence[np.ndarray], amplitude: float, seed: int = 0) -> list[np.ndarray]:
-    """Scale each frame's brightness by ``1 ± amplitude`` (random sign per frame): a flicker
-    of ``amplitude`` (e.g. 0.03 for 3 %) with nothing moving."""
+    """Scale each frame's brightness by ``1 + amplitude * z`` with ``z`` drawn independently
+    per frame from a standard normal: a flicker whose standard deviation is ``amplitude``
+    (e.g. 0.03 for 3 %). Continuous gains, so no two frames repeat exactly."""
     rng = np.random.default_rng(seed)
     out = []
     for f in frames:
-        g = 1.0 + amplitude * (1.0 if rng.random() < 0.5 else -1.0)
+        g = 1.0 + amplitude * float(rng.standard_normal())
         out.append(np.clip(np.round(f.astype(np.float32) * g), 0, 255).astype(np.uint8))
     return out
 

@@ -98,23 +98,32 @@ def camera_jerk_values(sig: SignalSet) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
+#: Luminance (gray levels) under which flicker is stated relative to this level instead
+#: (video black is 16: darker pixels carry no reliable relative change).
+FLICKER_MIN_LEVEL = 16.0
+
+
 def flicker_percent(sig: SignalSet) -> float:
-    """Flicker in % from the still-pixel luminance steps ``r`` (log ratios): a per-frame
-    brightness ``L`` that fluctuates independently with standard deviation ``s`` gives
-    steps whose successive differences ``L[i] - 2 L[i-1] + L[i-2]`` have variance ``6 s^2``;
-    a steady fade gives none. 0 when nothing in the span ever changed (all repeats)."""
-    r = sig.get("still_luminance_step").copy()
-    r[step_crosses_boundary(sig)] = np.nan
-    dist = distinct(sig)
-    if dist.sum() <= 1:
+    """Flicker in % from the still-pixel luminance steps ``d`` (levels) and levels ``m``.
+
+    A brightness gain ``g`` that fluctuates independently per frame with standard deviation
+    ``s`` gives successive step differences ``(d[i] - d[i-1]) / m = g[i] - 2 g[i-1] +
+    g[i-2]`` of variance ``6 s^2``; a steady fade (constant steps) gives none. The RMS of the
+    differences over ``sqrt(6)`` is therefore ``s``, in %. 0 when nothing in the span ever
+    changed (all repeats); nan when no still pixels were measured."""
+    d = sig.get("still_luminance_step").copy()
+    m = sig.get("still_luminance")
+    d[step_crosses_boundary(sig)] = np.nan
+    if distinct(sig).sum() <= 1:
         return 0.0
     shots = shot_ids(sig)
-    idx = np.flatnonzero(np.isfinite(r))
-    d = [r[j] - r[i] for i, j in zip(idx[:-1], idx[1:], strict=True) if shots[i] == shots[j]]
-    if len(d) < 2:
+    idx = np.flatnonzero(np.isfinite(d) & np.isfinite(m))
+    rel = [(d[j] - d[i]) / max(0.5 * (m[i] + m[j]), FLICKER_MIN_LEVEL)
+           for i, j in zip(idx[:-1], idx[1:], strict=True) if shots[i] == shots[j]]
+    if len(rel) < 2:
         return float("nan")
-    d = np.asarray(d)
-    return float(100.0 * np.sqrt((d * d).mean() / 6.0))
+    rel = np.asarray(rel)
+    return float(100.0 * np.sqrt((rel * rel).mean() / 6.0))
 
 
 def duplicate_stats(sig: SignalSet) -> tuple[float, float]:

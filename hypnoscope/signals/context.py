@@ -155,6 +155,19 @@ class FrameContext:
         return float(cv2.absdiff(self.gray_f32, self.warped_prev).mean())
 
     @cached_property
+    def gain_compensated_residual(self) -> float:
+        """:attr:`compensated_residual` after scaling the warped previous frame to this
+        frame's mean, levels: the change that neither motion nor a global brightness gain
+        (a flash, a flicker, a fade) explains. The gain is limited to 0.5..2 so that a
+        nearly black frame does not amplify noise."""
+        if self.prev is None:
+            return float("nan")
+        m_prev = float(self.warped_prev.mean())
+        gain = float(self.gray_f32.mean()) / m_prev if m_prev > 1.0 else 1.0
+        gain = min(2.0, max(0.5, gain))
+        return float(cv2.absdiff(self.gray_f32, self.warped_prev * np.float32(gain)).mean())
+
+    @cached_property
     def hsv_hist(self) -> np.ndarray:
         """Normalised HSV histogram (16 hue x 4 sat x 4 val bins), sums to 1."""
         hsv = cv2.cvtColor(self.rgb, cv2.COLOR_RGB2HSV)

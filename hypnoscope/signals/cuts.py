@@ -19,7 +19,8 @@ from hypnoscope.signals.transitions import Transition, TransitionDetector
 
 def change_score(hist_a: np.ndarray, hist_b: np.ndarray, residual: float) -> float:
     """Change between two frames in 0..1: the mean of half the HSV-histogram L1 distance
-    (0..1) and the motion-compensated gray residual (levels, saturating at 40)."""
+    (0..1) and the motion-compensated gray residual (levels, saturating at 40; the
+    extractor passes it gain-compensated, so a flash or a flicker is no cut)."""
     d_hist = 0.5 * float(np.abs(hist_a - hist_b).sum())
     d_res = min(1.0, residual / 40.0)
     return 0.5 * d_hist + 0.5 * d_res
@@ -29,17 +30,22 @@ def detect_hard_cuts(score: np.ndarray, *, ratio: float = 3.0, floor: float = 0.
                      radius: int = 3, min_gap: int = 2) -> np.ndarray:
     """Indices of frames that start a new shot.
 
-    ``score[i]`` is the change from frame i-1 to i. A cut needs ``score`` above ``floor`` and
-    at least ``ratio`` times the median of the ``radius`` frames on each side (plus a small
-    constant so that a near-static shot does not amplify noise). Cuts closer than
-    ``min_gap`` frames keep only the stronger one.
+    ``score[i]`` is the change from frame i-1 to i, nan for a duplicate (a repeated picture
+    is no evidence either way, and a 0 there would make its neighbour look like a cut). A
+    cut needs ``score`` above ``floor`` and at least ``ratio`` times the median of the
+    ``radius`` distinct frames on each side (plus a small constant so that a near-static
+    shot does not amplify noise). Cuts closer than ``min_gap`` distinct frames keep only
+    the stronger one.
     """
-    s = np.nan_to_num(np.asarray(score, dtype=float), nan=0.0)
+    full = np.asarray(score, dtype=float)
+    where = np.flatnonzero(np.isfinite(full))
+    s = full[where]
     n = len(s)
     cand = []
     for i in range(1, n):
-        lo, hi = max(1, i - radius), min(n, i + radius + 1)
-        neigh = np.concatenate([s[lo:i], s[i + 1:hi]])
+        if where[i] == 0:
+            continue
+        neigh = np.concatenate([s[max(0, i - radius):i], s[i + 1:i + radius + 1]])
         base = float(np.median(neigh)) if len(neigh) else 0.0
         if s[i] >= floor and s[i] >= ratio * (base + 0.01):
             cand.append(i)
@@ -50,7 +56,7 @@ def detect_hard_cuts(score: np.ndarray, *, ratio: float = 3.0, floor: float = 0.
                 kept[-1] = i
             continue
         kept.append(i)
-    return np.asarray(kept, dtype=int)
+    return where[np.asarray(kept, dtype=int)]
 
 
 class CutExtractor:
@@ -67,11 +73,13 @@ class CutExtractor:
 
     def update(self, ctx: FrameContext) -> None:
         self._t.append(ctx.t)
-        if ctx.prev is None or ctx.is_duplicate:
+        if ctx.prev is None:
             self._score.append(0.0)
+        elif ctx.is_duplicate:
+            self._score.append(np.nan)
         else:
             self._score.append(change_score(ctx.hsv_hist, ctx.prev.hsv_hist,
-                                            ctx.compensated_residual))
+                                            ctx.gain_compensated_residual))
         self.detector.update(ctx)
 
     def _transitions(self) -> list[Transition]:
@@ -97,7 +105,7 @@ class CutExtractor:
                 "transition": self._in_transition().astype(float)}
 
     def units(self) -> dict[str, str]:
-        return {"change_score": "0..1", "cut": "1 at the first frame of a new shot",
+        return {"change_score": "0..1 (null on a repeated frame)", "cut": "1 at the first frame of a new shot",
                 "transition": "1 on the frames of a gradual transition (dissolve or fade)"}
 
     def events(self) -> dict[str, list[float]]:

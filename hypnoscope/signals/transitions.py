@@ -52,6 +52,13 @@ def blend_fit(a: np.ndarray, between: np.ndarray, b: np.ndarray) -> tuple[np.nda
     return w, float(np.sqrt((err * err).mean() / (dd / len(d))))
 
 
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two thumbnails (1.0 when either is flat)."""
+    a, b = a - a.mean(), b - b.mean()
+    na, nb = float(np.sqrt(a @ a)), float(np.sqrt(b @ b))
+    return float(a @ b / (na * nb)) if na > 1e-6 and nb > 1e-6 else 1.0
+
+
 @dataclass
 class _Entry:
     index: int
@@ -59,6 +66,7 @@ class _Entry:
     thumb: np.ndarray
     spatial_std: float
     unexplained: float  # share of the step's change the flow leaves unexplained
+    unexplained_by_gain: float  # the same after a global brightness gain is allowed for
 
 
 class TransitionDetector:
@@ -68,18 +76,23 @@ class TransitionDetector:
     below which nothing is a transition; ``max_fit`` the largest blend residual (share of
     the A-B difference); ``max_jump`` the largest rise of the blend weight in one step;
     ``min_unexplained`` the median share of each step's change that the flow must leave
-    unexplained; ``max_window_s`` how far back A is searched; ``max_span_s`` the longest
+    unexplained (for a dissolve, also once a global brightness gain is allowed for: a
+    flicker is no dissolve); ``max_window_s`` how far back A is searched; ``max_span_s`` the longest
     transition kept (a slower gradual change is content, e.g. a morph, not an edit);
-    ``uniform_std`` the spatial std (levels) under which a frame is uniform (a fade)."""
+    ``uniform_std`` the spatial std (levels) under which a frame is uniform (a fade);
+    ``max_similarity`` the largest correlation between A and B for a dissolve (two views
+    of the same picture, e.g. a brightness change, are not two shots)."""
 
     def __init__(self, *, min_change: float = 6.0, max_fit: float = 0.25,
                  max_jump: float = 0.6, min_unexplained: float = 0.3,
                  max_window_s: float = 3.0, max_span_s: float = 4.0,
-                 uniform_std: float = 4.0, max_frames: int = 48):
+                 uniform_std: float = 4.0, max_similarity: float = 0.8,
+                 max_frames: int = 48):
         self.min_change, self.max_fit, self.max_jump = min_change, max_fit, max_jump
         self.min_unexplained = min_unexplained
         self.max_window_s, self.max_span_s = max_window_s, max_span_s
         self.uniform_std = uniform_std
+        self.max_similarity = max_similarity
         self._recent: deque[_Entry] = deque(maxlen=max_frames)
         self._candidates: list[Transition] = []
 
@@ -88,12 +101,13 @@ class TransitionDetector:
         if ctx.is_duplicate:
             return
         thumb = cv2.resize(ctx.gray_small, THUMB, interpolation=cv2.INTER_AREA).ravel()
-        unexplained = float("nan")
+        unexplained = by_gain = float("nan")
         if ctx.prev is not None:
             raw = ctx.gray_diff
             unexplained = min(1.0, ctx.compensated_residual / raw) if raw > 0 else 0.0
+            by_gain = min(1.0, ctx.gain_compensated_residual / raw) if raw > 0 else 0.0
         self._recent.append(_Entry(ctx.index, ctx.content_t, thumb, float(thumb.std()),
-                                   unexplained))
+                                   unexplained, by_gain))
         cand = self._best_ending_here()
         if cand is not None:
             self._candidates.append(cand)
@@ -124,15 +138,19 @@ class TransitionDetector:
                 continue
             span = recent[m - 1 - k:]  # a, the frames between, b
             lo, hi = inside[0], inside[-1] + 2  # span positions of the trimmed ends
-            unexplained = [e.unexplained for e in span[lo + 1:hi + 1]]
-            if not np.nanmedian(unexplained) >= self.min_unexplained:
+            steps_in = span[lo + 1:hi + 1]
+            if not np.nanmedian([e.unexplained for e in steps_in]) >= self.min_unexplained:
                 continue
             s, e = span[lo], span[hi]
-            kind = "dissolve"
             if e.spatial_std <= self.uniform_std < s.spatial_std:
                 kind = "fade_out"
             elif s.spatial_std <= self.uniform_std < e.spatial_std:
                 kind = "fade_in"
+            elif (np.nanmedian([e.unexplained_by_gain for e in steps_in]) >= self.min_unexplained
+                  and similarity(a.thumb, b.thumb) <= self.max_similarity):
+                kind = "dissolve"  # structure changed, not only brightness
+            else:
+                continue
             cand = Transition(s.index, e.index, s.t, e.t, kind, fit)
             if best is None or cand.fit < best.fit:
                 best = cand
