@@ -103,6 +103,11 @@ class FrameContext:
         return self.gray.astype(np.float32)
 
     @cached_property
+    def gray_mean(self) -> float:
+        """Mean gray level of the frame, levels."""
+        return float(cv2.mean(self.gray)[0])
+
+    @cached_property
     def gray_small(self) -> np.ndarray:
         """The gray frame area-averaged to :data:`SMALL_SIZE` (64 x 36), float32 levels."""
         return cv2.resize(self.gray_f32, SMALL_SIZE, interpolation=cv2.INTER_AREA)

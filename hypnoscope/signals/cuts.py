@@ -16,6 +16,10 @@ import numpy as np
 from hypnoscope.signals.context import FrameContext
 from hypnoscope.signals.transitions import Transition, TransitionDetector
 
+#: Mean gray level under which a frame is nearly black (the end of a fade): its colour
+#: histogram is noise and is left out of the change score.
+DARK_LEVELS = 24.0
+
 
 def change_score(hist_a: np.ndarray, hist_b: np.ndarray, residual: float) -> float:
     """Change between two frames in 0..1: the mean of half the HSV-histogram L1 distance
@@ -78,8 +82,12 @@ class CutExtractor:
         elif ctx.is_duplicate:
             self._score.append(np.nan)
         else:
-            self._score.append(change_score(ctx.hsv_hist, ctx.prev.hsv_hist,
-                                            ctx.gain_compensated_residual))
+            if max(ctx.gray_mean, ctx.prev.gray_mean) < DARK_LEVELS:
+                # hue and saturation of nearly black pixels are noise: residual only
+                self._score.append(0.5 * min(1.0, ctx.gain_compensated_residual / 40.0))
+            else:
+                self._score.append(change_score(ctx.hsv_hist, ctx.prev.hsv_hist,
+                                                ctx.gain_compensated_residual))
         self.detector.update(ctx)
 
     def _transitions(self) -> list[Transition]:
@@ -105,7 +113,8 @@ class CutExtractor:
                 "transition": self._in_transition().astype(float)}
 
     def units(self) -> dict[str, str]:
-        return {"change_score": "0..1 (null on a repeated frame)", "cut": "1 at the first frame of a new shot",
+        return {"change_score": "0..1 (null on a repeated frame)",
+                "cut": "1 at the first frame of a new shot",
                 "transition": "1 on the frames of a gradual transition (dissolve or fade)"}
 
     def events(self) -> dict[str, list[float]]:
