@@ -98,32 +98,46 @@ def camera_jerk_values(sig: SignalSet) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
-#: Luminance (gray levels) under which flicker is stated relative to this level instead
-#: (video black is 16: darker pixels carry no reliable relative change).
-FLICKER_MIN_LEVEL = 16.0
+#: Mean luminance (gray levels) of the still pixels under which a step is not used for
+#: flicker: nearly black pictures (the tail of a fade, video black at 16) carry no reliable
+#: relative change, the codec's quantisation dominates there.
+FLICKER_MIN_LEVEL = 24.0
 
 
 def flicker_percent(sig: SignalSet) -> float:
     """Flicker in % from the still-pixel luminance steps ``d`` (levels) and levels ``m``.
 
-    A brightness gain ``g`` that fluctuates independently per frame with standard deviation
-    ``s`` gives successive step differences ``(d[i] - d[i-1]) / m = g[i] - 2 g[i-1] +
-    g[i-2]`` of variance ``6 s^2``; a steady fade (constant steps) gives none. The RMS of the
-    differences over ``sqrt(6)`` is therefore ``s``, in %. 0 when nothing in the span ever
-    changed (all repeats); nan when no still pixels were measured."""
+    For two consecutive steps (times ``h1`` then ``h2`` long, in content time), the
+    luminance at the middle frame is compared with the straight line between its
+    neighbours: ``e = (h2 d1 - h1 d2) / (h1 + h2)``. A steady fade lies on the line (``e =
+    0`` at any frame timing); a brightness gain that fluctuates independently per frame with
+    standard deviation ``s`` gives ``e / m`` of variance ``s^2 (1 + a^2 + b^2)`` with ``a =
+    h2 / (h1 + h2)``, ``b = 1 - a``, so ``s`` is estimated from the mean of ``(e / m)^2 /
+    (1 + a^2 + b^2)``. 0 when nothing in the span ever changed (all repeats); nan when no
+    still pixels were measured."""
     d = sig.get("still_luminance_step").copy()
     m = sig.get("still_luminance")
     d[step_crosses_boundary(sig)] = np.nan
-    if distinct(sig).sum() <= 1:
+    dist = distinct(sig)
+    if dist.sum() <= 1:
         return 0.0
+    ct = content_times(sig)
     shots = shot_ids(sig)
-    idx = np.flatnonzero(np.isfinite(d) & np.isfinite(m))
-    rel = [(d[j] - d[i]) / max(0.5 * (m[i] + m[j]), FLICKER_MIN_LEVEL)
-           for i, j in zip(idx[:-1], idx[1:], strict=True) if shots[i] == shots[j]]
-    if len(rel) < 2:
+    ok = np.isfinite(d) & np.isfinite(m) & (m >= FLICKER_MIN_LEVEL) & (m + d >= FLICKER_MIN_LEVEL)
+    dist_idx = np.flatnonzero(dist)
+    vals = []
+    for p, i, j in zip(dist_idx[:-2], dist_idx[1:-1], dist_idx[2:], strict=True):
+        if not (ok[i] and ok[j] and shots[i] == shots[j]):
+            continue
+        h1, h2 = ct[i] - ct[p], ct[j] - ct[i]
+        if not (h1 > 0 and h2 > 0):
+            continue
+        a = h2 / (h1 + h2)
+        e = (h2 * d[i] - h1 * d[j]) / (h1 + h2) / (m[i] + d[i])
+        vals.append(e * e / (1.0 + a * a + (1.0 - a) ** 2))
+    if len(vals) < 2:
         return float("nan")
-    rel = np.asarray(rel)
-    return float(100.0 * np.sqrt((rel * rel).mean() / 6.0))
+    return float(100.0 * np.sqrt(np.mean(vals)))
 
 
 def duplicate_stats(sig: SignalSet) -> tuple[float, float]:

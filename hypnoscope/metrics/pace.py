@@ -24,7 +24,7 @@ SPECS = (
     MetricSpec("motion_energy_p90", "diagonals / s", FACTOR,
                "90th percentile of the optical-flow speed (the fast moments)"),
     MetricSpec("visual_activity", "1 - r", FACTOR,
-               "Cutting's visual activity: 1 - median correlation of consecutive distinct "
+               "Cutting's visual activity: 1 - mean correlation of consecutive distinct "
                "frames within shots, stated at a 1/8 s lag"),
     MetricSpec("motion_timescale", "s", FACTOR,
                "slow-motion indicator: RMS speed over RMS acceleration of the 4x4 motion "
@@ -65,13 +65,16 @@ def correlation_at_lag(r: np.ndarray, lag: np.ndarray, ref_lag: float = ACTIVITY
 
 
 def visual_activity(sig: SignalSet) -> float:
-    """1 - median correlation of consecutive distinct frames within shots, at 1/8 s lag."""
+    """1 - mean correlation of consecutive distinct frames within shots, at 1/8 s lag (the
+    mean, not Cutting's median: on a few seconds of a hand-held shot whose speed varies,
+    the median jumps between the slow and the fast steps, the mean does not)."""
     ct = sig.series.get("content_t")
     ct = np.asarray(ct if ct is not None else sig.t, dtype=float)
     lag = np.concatenate([[np.nan], np.diff(ct)])
     corr = correlation_at_lag(sig.get("frame_correlation"), lag)
     corr[step_crosses_boundary(sig)] = np.nan
-    return 1.0 - nanmedian(corr)
+    corr = corr[np.isfinite(corr)]
+    return 1.0 - float(corr.mean()) if len(corr) else float("nan")
 
 
 def motion_within_shots(sig: SignalSet) -> np.ndarray:
