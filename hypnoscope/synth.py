@@ -265,3 +265,19 @@ def random_frames(n: int, height: int = 180, width: int = 320,
                   seed: int = 0) -> list[np.ndarray]:
     """``n`` independent textures: nothing in one frame predicts the next."""
     return [texture(height, width, seed=seed + i, scale=4.0) for i in range(n)]
+
+
+def render_path(canvas: np.ndarray, path, seconds: float, fps: float, height: int,
+                width: int, canvas_height: int | None = None) -> list[np.ndarray]:
+    """The same camera move at any frame rate and size: ``path(times) -> (xs, ys)`` gives
+    the window's top-left corner in px of a ``canvas_height``-high frame (default: the
+    frame's own height) over ``canvas``, which is drawn at that scale; frames are cropped at
+    that scale and area-resized to ``height`` x ``width``. Write the result at ``fps``."""
+    ch = canvas_height or height
+    cw = int(round(width * ch / height))
+    times = np.arange(int(round(seconds * fps))) / fps
+    xs, ys = path(times)
+    frames = path_frames(canvas, xs, ys, ch, cw)
+    if ch != height:
+        frames = [cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames]
+    return frames

@@ -34,7 +34,7 @@ SPECS = (
                "median error of predicting a frame by flow-interpolating its neighbours, over "
                "the error without motion (0 predictable, 1 no better than no motion)"),
     MetricSpec("camera_jerk", "diagonals / s^3", FACTOR,
-               "median magnitude of the third time derivative of the camera path (global "
+               "RMS magnitude of the third time derivative of the camera path (global "
                "motion), within shots"),
     MetricSpec("feature_accel_spread", "1 / s^2", FACTOR,
                "standard deviation of the second-order temporal differences of 16x9 gray "
@@ -175,7 +175,7 @@ def compute(sig: SignalSet) -> dict[str, float]:
         "shot_length_median": float(np.median(lengths)) if len(lengths) else float("nan"),
         "longest_shot": float(lengths.max()) if len(lengths) else float("nan"),
         "interpolation_error": nanmedian(interp),
-        "camera_jerk": float(np.median(jerk)) if len(jerk) else float("nan"),
+        "camera_jerk": float(np.sqrt(np.mean(jerk * jerk))) if len(jerk) else float("nan"),
         "feature_accel_spread": float(np.std(accel)) if len(accel) >= 3 else float("nan"),
         "warping_error": float(np.mean(warp)) if len(warp) else float("nan"),
         "flicker": flicker_percent(sig),

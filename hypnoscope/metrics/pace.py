@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hypnoscope.metrics.base import MetricSpec, SignalSet, nanmedian, nanpercentile
+from hypnoscope.metrics.base import MetricSpec, SignalSet, nanpercentile
 from hypnoscope.metrics.shots import (
     boundary_times,
     distinct,
@@ -20,7 +20,7 @@ FACTOR = "pace"
 
 SPECS = (
     MetricSpec("motion_energy", "diagonals / s", FACTOR,
-               "median optical-flow speed between distinct frames, shot boundaries excluded"),
+               "mean optical-flow speed between distinct frames, shot boundaries excluded"),
     MetricSpec("motion_energy_p90", "diagonals / s", FACTOR,
                "90th percentile of the optical-flow speed (the fast moments)"),
     MetricSpec("visual_activity", "1 - r", FACTOR,
@@ -89,6 +89,15 @@ def motion_within_shots(sig: SignalSet) -> np.ndarray:
 motion_without_cuts = motion_within_shots
 
 
+def nanmean(x: np.ndarray) -> float:
+    """Mean of the finite values, nan when there are none. The motion energy is a mean,
+    not a median: the distance moved per second; and when a clip's speed varies, the median
+    of a few seconds of steps depends on which steps the sampling happened to pick."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else float("nan")
+
+
 def all_repeats(sig: SignalSet) -> bool:
     """True when the span has frames but not one new picture after the first."""
     return len(sig.t) > 0 and int(distinct(sig)[1:].sum()) == 0
@@ -118,7 +127,7 @@ def shot_tempo(mean_shot_length: float, motion: float) -> float:
 def compute(sig: SignalSet) -> dict[str, float]:
     still = all_repeats(sig)
     motion = motion_within_shots(sig)
-    energy = 0.0 if still else nanmedian(motion)
+    energy = 0.0 if still else nanmean(motion)
     mean_shot = sig.duration / (len(boundary_times(sig)) + 1) if sig.duration > 0 else np.nan
     return {
         "motion_energy": energy,
