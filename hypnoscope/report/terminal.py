@@ -66,6 +66,17 @@ def cut_text(a: Analysis, limit: int = 8) -> str:
     return f"{len(cuts)} at {shown}{more} s"
 
 
+def transition_text(a: Analysis, limit: int = 6) -> str:
+    """Gradual transitions as 'start–end s' (fades marked)."""
+    starts = a.events.get("transitions", [])
+    ends = a.events.get("transition_ends", [])
+    fades = set(a.events.get("fades", []))
+    items = [f"{s:.2f}–{e:.2f}" + (" fade" if s in fades else "")
+             for s, e in zip(starts, ends, strict=False)]
+    more = f" … (+{len(items) - limit})" if len(items) > limit else ""
+    return f"{len(items)} at " + ", ".join(items[:limit]) + more + " s"
+
+
 def analysis_panel(a: Analysis) -> Group:
     """A summary of one analysis: source facts, cuts, then metrics grouped by factor."""
     specs = metric_specs()
@@ -75,6 +86,8 @@ def analysis_panel(a: Analysis) -> Group:
     for k, v in facts_rows(a):
         facts.add_row(k, v)
     facts.add_row("cuts", cut_text(a))
+    if a.events.get("transitions"):
+        facts.add_row("transitions", transition_text(a))
     if "motion" in a.series:
         facts.add_row("motion", sparkline(a.series["motion"]))
     for note in a.source.notes:
