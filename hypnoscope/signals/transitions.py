@@ -66,7 +66,7 @@ class _Entry:
     index: int
     t: float
     thumb: np.ndarray
-    spatial_std: float
+    spread: float  # 10th to 90th percentile of the thumbnail, levels
     half: np.ndarray  # the gray frame at half the analysis size, for the motion check
 
 
@@ -81,19 +81,20 @@ class TransitionDetector:
     brightness gain is allowed for: a flicker is no dissolve); ``max_window_s`` how far
     back A is searched; ``max_span_s`` the longest
     transition kept (a slower gradual change is content, e.g. a morph, not an edit);
-    ``uniform_std`` the spatial std (levels) under which a frame is uniform (a fade);
+    ``uniform_spread`` the range (levels) from the 10th to the 90th percentile of a
+    thumbnail under which the frame is uniform (a fade; a caption on black stays black);
     ``max_similarity`` the largest correlation between A and B for a dissolve (two views
     of the same picture, e.g. a brightness change, are not two shots)."""
 
     def __init__(self, *, min_change: float = 6.0, max_fit: float = 0.25,
                  max_jump: float = 0.6, min_unexplained: float = 0.3,
                  max_window_s: float = 3.0, max_span_s: float = 4.0,
-                 uniform_std: float = 4.0, max_similarity: float = 0.8,
+                 uniform_spread: float = 8.0, max_similarity: float = 0.8,
                  max_frames: int = 48):
         self.min_change, self.max_fit, self.max_jump = min_change, max_fit, max_jump
         self.min_unexplained = min_unexplained
         self.max_window_s, self.max_span_s = max_window_s, max_span_s
-        self.uniform_std = uniform_std
+        self.uniform_spread = uniform_spread
         self.max_similarity = max_similarity
         self._recent: deque[_Entry] = deque(maxlen=max_frames)
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
@@ -107,7 +108,8 @@ class TransitionDetector:
         h, w = ctx.gray.shape
         half = cv2.resize(ctx.gray, (max(16, w // 2), max(16, h // 2)),
                           interpolation=cv2.INTER_AREA)
-        self._recent.append(_Entry(ctx.index, ctx.content_t, thumb, float(thumb.std()), half))
+        p10, p90 = np.percentile(thumb, (10, 90))
+        self._recent.append(_Entry(ctx.index, ctx.content_t, thumb, float(p90 - p10), half))
         cand = self._best_ending_here()
         if cand is not None:
             self._candidates.append(cand)
@@ -138,9 +140,9 @@ class TransitionDetector:
                 continue
             span = recent[m - 1 - k:]  # a, the frames between, b
             s, e = span[inside[0]], span[inside[-1] + 2]  # the trimmed ends
-            if e.spatial_std <= self.uniform_std < s.spatial_std:
+            if e.spread <= self.uniform_spread < s.spread:
                 kind = "fade_out"
-            elif s.spatial_std <= self.uniform_std < e.spatial_std:
+            elif s.spread <= self.uniform_spread < e.spread:
                 kind = "fade_in"
             elif similarity(a.thumb, b.thumb) <= self.max_similarity:
                 kind = "dissolve"
