@@ -148,7 +148,7 @@ class PictureFingerprint:
 
     def __call__(self, frame: av.VideoFrame) -> np.ndarray:
         gw, gh = FINGERPRINT_GRID
-        if _is_8bit_luma(frame.format.name):
+        if _luma_plane_8bit(frame.format):
             plane = frame.planes[0]
             arr = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
             ys = np.linspace(0, plane.height - 1, min(gh, plane.height)).astype(int)
@@ -164,10 +164,13 @@ def repeats_picture(a: np.ndarray, b: np.ndarray, levels: float = SOURCE_REPEAT_
     return a.shape == b.shape and float(np.abs(a - b).mean()) < levels
 
 
-def _is_8bit_luma(fmt: str) -> bool:
-    return fmt.startswith(("yuv", "yuvj", "nv12", "nv21", "gray")) and not fmt.endswith(
-        ("p10le", "p10be", "p12le", "p12be", "p16le", "p16be", "p9le", "p9be")) and fmt not in (
-        "gray16le", "gray16be", "yuyv422", "uyvy422")
+def _luma_plane_8bit(fmt: av.VideoFormat) -> bool:
+    """True when plane 0 of frames in ``fmt`` holds 8-bit luma alone (planar or semi-planar
+    YUV, gray), so it can be read without conversion (not palette indices: a GIF frame may
+    keep its indices and change its palette)."""
+    comps = fmt.components
+    return (fmt.name != "pal8" and bool(comps) and comps[0].is_luma and comps[0].bits == 8
+            and comps[0].plane == 0 and all(c.plane != 0 for c in comps[1:]))
 
 
 class VideoReader:
