@@ -84,13 +84,22 @@ class SourceFacts:
 @dataclass
 class Frame:
     """One analysis frame: ``t`` in seconds from the first frame, ``gray`` (H, W) uint8,
-    ``rgb`` (H, W, 3) uint8, and every few frames a native-resolution luma crop."""
+    ``rgb`` (H, W, 3) uint8, and every few frames a native-resolution luma crop.
+
+    ``content_t`` (s) is when this frame's picture first appeared in the source: a frame that
+    repeats its predecessors (a GIF hold, a frame doubled by rate conversion) keeps the time
+    of the first copy, so motion is timed between real pictures. ``source_frames`` counts
+    the decoded source frames since the previous analysis frame (this one included) and
+    ``source_repeats`` how many of them repeated their predecessor (None when unknown)."""
 
     index: int
     t: float
     gray: np.ndarray
     rgb: np.ndarray
     native_crop: np.ndarray | None = None
+    content_t: float | None = None
+    source_frames: int | None = None
+    source_repeats: int | None = None
 
 
 def analysis_size(width: int, height: int, rotation: int, target_height: int,
@@ -120,6 +129,51 @@ def _luma_crop(frame: av.VideoFrame, size: int) -> np.ndarray | None:
     s = min(size, h, w)
     y0, x0 = (h - s) // 2, (w - s) // 2
     return np.array(arr[y0:y0 + s, x0:x0 + s])
+
+
+#: A source frame whose luma differs from the first copy of the current picture by less
+#: than this many gray levels (mean absolute difference on a fixed grid of native pixels)
+#: repeats it (exact and near duplicates: holds survive lossy re-encoding).
+SOURCE_REPEAT_LEVELS = 0.5
+#: Size (w, h) of the grid of native pixels compared to find repeated source frames.
+FINGERPRINT_GRID = (64, 48)
+
+
+class PictureFingerprint:
+    """A tiny, cheap signature of every decoded source frame, to find repeated pictures.
+
+    For 8-bit planar YUV or gray frames it reads a fixed grid of native luma pixels straight
+    from the decoded buffer (no conversion, a few microseconds); other formats are scaled to
+    the same grid in gray with one reused swscale context."""
+
+    def __init__(self) -> None:
+        self._reformatter = av.video.reformatter.VideoReformatter()
+
+    def __call__(self, frame: av.VideoFrame) -> np.ndarray:
+        gw, gh = FINGERPRINT_GRID
+        if _luma_plane_8bit(frame.format):
+            plane = frame.planes[0]
+            arr = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+            ys = np.linspace(0, plane.height - 1, min(gh, plane.height)).astype(int)
+            xs = np.linspace(0, plane.width - 1, min(gw, plane.width)).astype(int)
+            return arr[np.ix_(ys, xs)].astype(np.int16)
+        small = self._reformatter.reformat(frame, width=gw, height=gh, format="gray",
+                                           interpolation="AREA")
+        return small.to_ndarray().astype(np.int16)
+
+
+def repeats_picture(a: np.ndarray, b: np.ndarray, levels: float = SOURCE_REPEAT_LEVELS) -> bool:
+    """True when fingerprints ``a`` and ``b`` show the same picture (exact or near)."""
+    return a.shape == b.shape and float(np.abs(a - b).mean()) < levels
+
+
+def _luma_plane_8bit(fmt: av.VideoFormat) -> bool:
+    """True when plane 0 of frames in ``fmt`` holds 8-bit luma alone (planar or semi-planar
+    YUV, gray), so it can be read without conversion (not palette indices: a GIF frame may
+    keep its indices and change its palette)."""
+    comps = fmt.components
+    return (fmt.name != "pal8" and bool(comps) and comps[0].is_luma and comps[0].bits == 8
+            and comps[0].plane == 0 and all(c.plane != 0 for c in comps[1:]))
 
 
 class VideoReader:
@@ -247,6 +301,11 @@ class VideoReader:
         next_t = 0.0
         n_dec = 0
         n_out = 0
+        fingerprint = PictureFingerprint()
+        picture_ref: np.ndarray | None = None  # fingerprint of the current picture's 1st copy
+        content_t = 0.0
+        since_frames = 0
+        since_repeats = 0
         duration_hint = f.declared_duration_s or 0.0
         for fr in self._decoded_frames():
             ts = fr.time
@@ -268,6 +327,12 @@ class VideoReader:
             last_pts = ts
             n_dec += 1
             f.frames_decoded = n_dec
+            fp = fingerprint(fr)
+            since_frames += 1
+            if picture_ref is not None and repeats_picture(fp, picture_ref):
+                since_repeats += 1
+            else:
+                picture_ref, content_t = fp, t
             if t + tol < next_t:
                 continue
             next_t = (math.floor((t + tol) / period) + 1) * period
@@ -284,7 +349,10 @@ class VideoReader:
                     crop = np.ascontiguousarray(np.rot90(crop, k))
             gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             f.analysis_height, f.analysis_width = gray.shape
-            yield Frame(index=n_out, t=t, gray=gray, rgb=rgb, native_crop=crop)
+            yield Frame(index=n_out, t=t, gray=gray, rgb=rgb, native_crop=crop,
+                        content_t=content_t, source_frames=since_frames,
+                        source_repeats=since_repeats)
+            since_frames = since_repeats = 0
             n_out += 1
             f.frames_analyzed = n_out
             if self.on_progress is not None:

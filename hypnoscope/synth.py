@@ -179,3 +179,106 @@ def edited_camera_clip(seconds: float = 8.0, fps: float = 24.0, height: int = 27
         cv2.circle(f, (cx, height // 2), height // 5, (250, 240, 220), -1, cv2.LINE_AA)
         frames[i] = f
     return add_noise(frames, sigma=4.0, seed=seed)
+
+
+# -- temporal effects with known truth (fluidity and pace tests) ------------------------------
+
+def handheld_path(times: Sequence[float], speed: float, shake: float, seed: int = 0,
+                  max_hz: float = 2.5) -> tuple[np.ndarray, np.ndarray]:
+    """A hand-held camera path (x, y) in px at ``times`` (s): a drift of ``speed`` px/s to
+    the right plus a shake of about ``shake`` px made of a few sinusoids between 0.6 Hz and
+    ``max_hz`` with random phases. It is a function of time, so the same path can be written
+    at any frame rate; keep ``max_hz`` below half the analysis rate so sampling resolves it."""
+    rng = np.random.default_rng(seed)
+    t = np.asarray(times, dtype=float)
+    x, y = speed * t, np.zeros_like(t)
+    freqs = np.linspace(0.6, max_hz, 5)
+    for f in freqs:
+        px, py = rng.uniform(0, 2 * np.pi, 2)
+        x = x + shake / len(freqs) ** 0.5 * np.sin(2 * np.pi * f * t + px)
+        y = y + shake / len(freqs) ** 0.5 * np.sin(2 * np.pi * f * t + py)
+    return x, y
+
+
+def path_speed(xs: np.ndarray, ys: np.ndarray, times: np.ndarray) -> float:
+    """Mean speed (px/s) along a sampled path."""
+    return float(np.mean(np.hypot(np.diff(xs), np.diff(ys)) / np.diff(times)))
+
+
+def cross_dissolve(a: Sequence[np.ndarray], b: Sequence[np.ndarray],
+                   n: int) -> list[np.ndarray]:
+    """Shot ``a`` dissolving into shot ``b`` over ``n`` frames: the last ``n`` frames of ``a``
+    are mixed with the first ``n`` of ``b`` with weights rising linearly (exclusive of 0
+    and 1), so the result is ``len(a) + len(b) - n`` frames long."""
+    a, b = list(a), list(b)
+    mixed = []
+    for i in range(n):
+        w = (i + 1) / (n + 1)
+        fa, fb = a[len(a) - n + i].astype(np.float32), b[i].astype(np.float32)
+        mixed.append(np.clip(np.round((1 - w) * fa + w * fb), 0, 255).astype(np.uint8))
+    return a[:len(a) - n] + mixed + b[n:]
+
+
+def fade(frames: Sequence[np.ndarray], n: int, level: int = 0,
+         out: bool = True) -> list[np.ndarray]:
+    """Fade the last (``out``) or first ``n`` frames to or from a uniform ``level`` (0 black,
+    255 white), linearly; the frames outside the fade are untouched."""
+    frames = [f.copy() for f in frames]
+    for i in range(n):
+        w = (i + 1) / (n + 1)  # weight of the uniform level
+        k = len(frames) - n + i if out else n - 1 - i
+        f = frames[k].astype(np.float32)
+        frames[k] = np.clip(np.round((1 - w) * f + w * level), 0, 255).astype(np.uint8)
+    return frames
+
+
+def flicker(frames: Sequence[np.ndarray], amplitude: float, seed: int = 0) -> list[np.ndarray]:
+    """Scale each frame's brightness by ``1 + amplitude * z`` with ``z`` drawn independently
+    per frame from a standard normal: a flicker whose standard deviation is ``amplitude``
+    (e.g. 0.03 for 3 %). Continuous gains, so no two frames repeat exactly."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for f in frames:
+        g = 1.0 + amplitude * float(rng.standard_normal())
+        out.append(np.clip(np.round(f.astype(np.float32) * g), 0, 255).astype(np.uint8))
+    return out
+
+
+def slow_by_blend(frames: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Half speed by frame duplication-with-blend: between two frames insert their average
+    (written at the same frame rate, the motion takes twice as long)."""
+    frames = list(frames)
+    out = []
+    for a, b in zip(frames[:-1], frames[1:], strict=True):
+        out.append(a)
+        mid = (a.astype(np.uint16) + b.astype(np.uint16) + 1) // 2
+        out.append(mid.astype(np.uint8))
+    out.append(frames[-1])
+    return out
+
+
+def repeat_frames(frames: Sequence[np.ndarray], k: int = 2) -> list[np.ndarray]:
+    """Every frame written ``k`` times (a doubled cadence, write it at ``k`` times the fps)."""
+    return [f for f in frames for _ in range(k)]
+
+
+def random_frames(n: int, height: int = 180, width: int = 320,
+                  seed: int = 0) -> list[np.ndarray]:
+    """``n`` independent textures: nothing in one frame predicts the next."""
+    return [texture(height, width, seed=seed + i, scale=4.0) for i in range(n)]
+
+
+def render_path(canvas: np.ndarray, path, seconds: float, fps: float, height: int,
+                width: int, canvas_height: int | None = None) -> list[np.ndarray]:
+    """The same camera move at any frame rate and size: ``path(times) -> (xs, ys)`` gives
+    the window's top-left corner in px of a ``canvas_height``-high frame (default: the
+    frame's own height) over ``canvas``, which is drawn at that scale; frames are cropped at
+    that scale and area-resized to ``height`` x ``width``. Write the result at ``fps``."""
+    ch = canvas_height or height
+    cw = int(round(width * ch / height))
+    times = np.arange(int(round(seconds * fps))) / fps
+    xs, ys = path(times)
+    frames = path_frames(canvas, xs, ys, ch, cw)
+    if ch != height:
+        frames = [cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames]
+    return frames

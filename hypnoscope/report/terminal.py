@@ -130,6 +130,17 @@ def fmt_pct(x: float) -> str:
     return f"{x:.0f}" if math.isfinite(x) else "–"
 
 
+def transition_text(a: Analysis, limit: int = 6) -> str:
+    """Gradual transitions as 'start–end s' (fades marked)."""
+    starts = a.events.get("transitions", [])
+    ends = a.events.get("transition_ends", [])
+    fades = set(a.events.get("fades", []))
+    items = [f"{s:.2f}–{e:.2f}" + (" fade" if s in fades else "")
+             for s, e in zip(starts, ends, strict=False)]
+    more = f" … (+{len(items) - limit})" if len(items) > limit else ""
+    return f"{len(items)} at " + ", ".join(items[:limit]) + more + " s"
+
+
 def analysis_panel(a: Analysis) -> Group:
     """A summary of one analysis: verdict, source facts, cuts and curves, then metrics
     grouped by factor."""
@@ -146,6 +157,12 @@ def analysis_panel(a: Analysis) -> Group:
         if name is not None:  # on the reports' shared scale, so flat looks flat
             facts.add_row(name, Text(shared_spark(a.series[name], curve.y_floor, 48),
                                      style=curve.color))
+
+
+    if a.events.get("transitions"):
+        facts.add_row("transitions", transition_text(a))
+    if "motion" in a.series:
+        facts.add_row("motion", sparkline(a.series["motion"]))
     for note in a.source.notes:
         facts.add_row("note", Text(note, style="yellow"))
     metrics = Table(title=None, show_lines=False, header_style="bold")

@@ -6,10 +6,17 @@ To add a signal, write a module with an extractor class and add it to
 
 from __future__ import annotations
 
+from hypnoscope.signals.activity import ActivityExtractor
 from hypnoscope.signals.base import Extractor
 from hypnoscope.signals.context import FlowEngine, FrameContext
 from hypnoscope.signals.cuts import CutExtractor
+from hypnoscope.signals.duplicates import DuplicateExtractor
+from hypnoscope.signals.flicker import FlickerExtractor
+from hypnoscope.signals.interpolation import InterpolationExtractor
 from hypnoscope.signals.motion import MotionExtractor
+from hypnoscope.signals.motion_field import MotionFieldExtractor
+from hypnoscope.signals.second_order import SecondOrderExtractor
+from hypnoscope.signals.warping import WarpingErrorExtractor
 
 
 def default_extractors() -> list[Extractor]:
@@ -17,8 +24,18 @@ def default_extractors() -> list[Extractor]:
     return [
         CutExtractor(),
         MotionExtractor(),
+        # fluidity and pace
+        DuplicateExtractor(),
+        InterpolationExtractor(),
+        WarpingErrorExtractor(),
+        FlickerExtractor(),
+        ActivityExtractor(),
+        SecondOrderExtractor(),
+        MotionFieldExtractor(),
     ]
 
 
 __all__ = ["Extractor", "FrameContext", "FlowEngine", "default_extractors",
-           "CutExtractor", "MotionExtractor"]
+           "CutExtractor", "MotionExtractor", "DuplicateExtractor", "InterpolationExtractor",
+           "WarpingErrorExtractor", "FlickerExtractor", "ActivityExtractor",
+           "SecondOrderExtractor", "MotionFieldExtractor"]

@@ -18,6 +18,9 @@ from hypnoscope.decode import Frame
 #: A frame whose mean absolute gray difference from the previous distinct frame is below
 #: this many gray levels (0..255) is a duplicate (GIF holds, frame-rate conversion).
 DUPLICATE_LEVELS = 0.5
+#: (width, height) of :attr:`FrameContext.gray_small`, the small gray raster for global
+#: frame-to-frame comparisons (transitions, visual activity, feature trajectories).
+SMALL_SIZE = (64, 36)
 
 
 @lru_cache(maxsize=8)
@@ -44,7 +47,10 @@ class FrameContext:
 
     ``dt`` is the time in seconds since that previous distinct frame (real timestamps, so
     variable frame rate and dropped frames are handled). ``is_duplicate`` marks a frame that
-    repeats the previous one: extractors must not read it as stillness or smoothness.
+    repeats the previous one: extractors must not read it as stillness or smoothness. When
+    the decoder compared every source frame (``frame.source_repeats`` known), a frame is a
+    duplicate when no new picture appeared in the source since the previous analysis frame;
+    otherwise when its mean gray difference is below :data:`DUPLICATE_LEVELS`.
     """
 
     def __init__(self, frame: Frame, prev: FrameContext | None, flow_engine: FlowEngine):
@@ -53,7 +59,10 @@ class FrameContext:
         self._flow_engine = flow_engine
         self.is_duplicate = False
         if prev is not None:
-            self.is_duplicate = self.gray_diff < DUPLICATE_LEVELS
+            if frame.source_frames and frame.source_repeats is not None:
+                self.is_duplicate = frame.source_repeats >= frame.source_frames
+            else:
+                self.is_duplicate = self.gray_diff < DUPLICATE_LEVELS
 
     @property
     def index(self) -> int:
@@ -72,9 +81,16 @@ class FrameContext:
         return self.frame.rgb
 
     @property
+    def content_t(self) -> float:
+        """When this frame's picture first appeared in the source, s (see ``Frame``)."""
+        ct = self.frame.content_t
+        return self.t if ct is None else ct
+
+    @property
     def dt(self) -> float:
-        """Seconds since the previous distinct frame (nan for the first frame)."""
-        return self.t - self.prev.t if self.prev is not None else float("nan")
+        """Seconds between the pictures of the previous distinct frame and this one (nan for
+        the first frame), timed by when each picture first appeared (``content_t``)."""
+        return self.content_t - self.prev.content_t if self.prev is not None else float("nan")
 
     @property
     def diagonal(self) -> float:
@@ -85,6 +101,16 @@ class FrameContext:
     @cached_property
     def gray_f32(self) -> np.ndarray:
         return self.gray.astype(np.float32)
+
+    @cached_property
+    def gray_mean(self) -> float:
+        """Mean gray level of the frame, levels."""
+        return float(cv2.mean(self.gray)[0])
+
+    @cached_property
+    def gray_small(self) -> np.ndarray:
+        """The gray frame area-averaged to :data:`SMALL_SIZE` (64 x 36), float32 levels."""
+        return cv2.resize(self.gray_f32, SMALL_SIZE, interpolation=cv2.INTER_AREA)
 
     @cached_property
     def gray_diff(self) -> float:
@@ -132,6 +158,19 @@ class FrameContext:
         if self.prev is None:
             return float("nan")
         return float(cv2.absdiff(self.gray_f32, self.warped_prev).mean())
+
+    @cached_property
+    def gain_compensated_residual(self) -> float:
+        """:attr:`compensated_residual` after scaling the warped previous frame to this
+        frame's mean, levels: the change that neither motion nor a global brightness gain
+        (a flash, a flicker, a fade) explains. The gain is limited to 0.5..2 so that a
+        nearly black frame does not amplify noise."""
+        if self.prev is None:
+            return float("nan")
+        m_prev = float(self.warped_prev.mean())
+        gain = float(self.gray_f32.mean()) / m_prev if m_prev > 1.0 else 1.0
+        gain = min(2.0, max(0.5, gain))
+        return float(cv2.absdiff(self.gray_f32, self.warped_prev * np.float32(gain)).mean())
 
     @cached_property
     def hsv_hist(self) -> np.ndarray:

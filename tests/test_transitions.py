@@ -1,0 +1,75 @@
+"""Gradual transitions (dissolves and fades) are told apart from hard cuts and from motion."""
+
+from __future__ import annotations
+
+import pytest
+
+import hypnoscope
+from hypnoscope import synth
+
+FPS = 24
+STEP = 1 / 8  # one analysis frame, s
+
+
+@pytest.fixture(scope="module")
+def shots():
+    """Two differently textured shots of 3 s, each with its own slow pan."""
+    ca = synth.texture(180, 320 + 400, seed=1, scale=4.0)
+    cb = synth.texture(180, 320 + 400, seed=2, scale=4.0, saturation=0.5)
+    return synth.pan(ca, 72, 1.5), synth.pan(cb, 72, -1.0, x0=300)
+
+
+@pytest.fixture(scope="module")
+def analyse(tmp_path_factory):
+    d = tmp_path_factory.mktemp("transitions")
+
+    def run(name, frames):
+        return hypnoscope.analyze(synth.write_video(d / f"{name}.mp4", frames, fps=FPS))
+    return run
+
+
+def test_dissolve_is_a_transition_not_a_cut(shots, analyse):
+    a = analyse("dissolve", synth.cross_dissolve(*shots, 24))  # 1 s, from 2.0 s to 3.0 s
+    assert a.events["cuts"] == []
+    assert len(a.events["transitions"]) == 1
+    start, end = a.events["transitions"][0], a.events["transition_ends"][0]
+    assert 2.0 - 2 * STEP <= start and end <= 3.0 + 2 * STEP
+    assert end - start >= 0.5  # gradual: it spans several frames
+    assert a.events["fades"] == []
+    assert a.metrics["cuts_per_minute"] == 0
+    assert a.metrics["transitions_per_minute"] == pytest.approx(60 / 5.0)
+    # the shot boundary is the middle of the dissolve: two shots of about 2.5 s
+    assert a.metrics["shot_length_median"] == pytest.approx(2.5, abs=0.25)
+
+
+def test_hard_cut_is_a_cut_not_a_transition(shots, analyse):
+    a = analyse("cut", shots[0] + shots[1])
+    assert a.events["transitions"] == []
+    assert a.events["cuts"] == [pytest.approx(3.0, abs=STEP)]
+    assert a.metrics["transitions_per_minute"] == 0
+
+
+def test_short_dissolve_is_still_a_transition(shots, analyse):
+    a = analyse("short", synth.cross_dissolve(*shots, 8))  # a third of a second
+    assert a.events["cuts"] == []
+    assert len(a.events["transitions"]) == 1
+
+
+def test_fade_out_then_in_are_two_fades(shots, analyse):
+    a, b = shots
+    clip = synth.fade(a, 18, level=0, out=True) + synth.fade(b, 18, level=0, out=False)
+    r = analyse("fades", clip)
+    assert r.events["cuts"] == []
+    assert len(r.events["transitions"]) == 2
+    assert r.events["fades"] == r.events["transitions"]
+    assert r.events["transition_ends"][0] == pytest.approx(3.0, abs=STEP)  # black at 3 s
+    assert r.events["transitions"][1] == pytest.approx(3.0, abs=STEP)
+
+
+def test_motion_and_flicker_are_not_transitions(analyse):
+    canvas = synth.texture(180, 320 + 400, seed=4, scale=4.0)
+    fast = analyse("fastpan", synth.pan(canvas, 96, 4.0))
+    flick = analyse("flickerpan", synth.flicker(synth.pan(canvas, 96, 1.0), 0.03, seed=3))
+    for a in (fast, flick):
+        assert a.events["transitions"] == []
+        assert a.events["cuts"] == []
