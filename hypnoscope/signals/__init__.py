@@ -6,10 +6,13 @@ To add a signal, write a module with an extractor class and add it to
 
 from __future__ import annotations
 
+from hypnoscope.signals.appearance import AppearanceExtractor
 from hypnoscope.signals.base import Extractor
+from hypnoscope.signals.boiling import BoilingExtractor
 from hypnoscope.signals.context import FlowEngine, FrameContext
 from hypnoscope.signals.cuts import CutExtractor
 from hypnoscope.signals.motion import MotionExtractor
+from hypnoscope.signals.noise import NoiseExtractor
 
 
 def default_extractors() -> list[Extractor]:
@@ -17,8 +20,12 @@ def default_extractors() -> list[Extractor]:
     return [
         CutExtractor(),
         MotionExtractor(),
+        AppearanceExtractor(),
+        NoiseExtractor(),
+        BoilingExtractor(),
     ]
 
 
 __all__ = ["Extractor", "FrameContext", "FlowEngine", "default_extractors",
-           "CutExtractor", "MotionExtractor"]
+           "CutExtractor", "MotionExtractor", "AppearanceExtractor", "NoiseExtractor",
+           "BoilingExtractor"]
