@@ -93,18 +93,22 @@ def add_noise(frames: Iterable[np.ndarray], sigma: float, seed: int = 0,
 def detailed_scene(height: int, width: int, seed: int = 0, scale: float = 1.2,
                    shapes: int = 12) -> np.ndarray:
     """A clean image with detail everywhere: a fine colour texture (detail at ``scale`` px)
-    overlaid with hard-edged rectangles and discs filled with other fine textures of other
-    contrast and brightness. No flat region, so a noise estimator must tell noise from
-    texture. (H, W, 3) uint8."""
+    overlaid with hard-edged rectangles and discs filled with other fine textures (flipped,
+    shifted, colour-permuted copies of a second texture at 1.6 x the scale) of other contrast
+    and brightness. No flat region, so a noise estimator must tell noise from texture.
+    (H, W, 3) uint8."""
     rng = np.random.default_rng(seed + 7)
     out = texture(height, width, seed, scale=scale)
+    fill = texture(height, width, seed + 1, scale=scale * 1.6)
+    size = max(8, min(height, width) // 3)
     for k in range(shapes):
-        other = texture(height, width, seed + 50 + k, scale=scale * rng.uniform(0.9, 2.0))
-        other = (other.astype(np.float32) - 128) * rng.uniform(0.5, 1.5) + 128
-        other = np.clip(other + rng.uniform(-60, 60), 0, 255).astype(np.uint8)
+        other = np.roll(fill[:: 1 - 2 * (k % 2), :: 1 - 2 * (k // 2 % 2)],
+                        (int(rng.integers(0, height)), int(rng.integers(0, width))), (0, 1))
+        other = other[..., rng.permutation(3)].astype(np.float32)
+        other = (other - 128) * rng.uniform(0.5, 1.5) + 128 + rng.uniform(-60, 60)
+        other = np.clip(other, 0, 255).astype(np.uint8)
         mask = np.zeros((height, width), np.uint8)
         x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
-        size = max(8, min(height, width) // 3)
         if k % 2:
             cv2.rectangle(mask, (x, y), (x + int(rng.integers(size // 6, size)),
                                          y + int(rng.integers(size // 6, size))), 1, -1)
