@@ -51,9 +51,9 @@ def estimate_noise_sigma(gray: np.ndarray, flat_share: float = FLAT_SHARE) -> fl
     grad = gradient[usable]
     if grad.size < 1000:
         return float("nan")
-    # convertScaleAbs saturates at 255: a very busy crop then just has fewer flat pixels.
-    threshold = np.partition(grad, int(flat_share * (grad.size - 1)))[
-        int(flat_share * (grad.size - 1))]
+    # The gradient saturates at 255 (uint8): harmless, only the flattest pixels are kept.
+    k = int(flat_share * (grad.size - 1))
+    threshold = np.partition(grad, k)[k]
     flat = usable & (gradient <= threshold)
     mean_abs = float(np.abs(response[flat]).mean())
     return math.sqrt(math.pi / 2.0) * mean_abs / _MASK_NORM
