@@ -54,8 +54,9 @@ def winsorized_correlation(a: np.ndarray, b: np.ndarray, sa: float, sb: float,
     y = np.clip(b, -k * sb, k * sb).ravel().astype(np.float64)
     x -= x.mean()
     y -= y.mean()
-    den = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
-    return float(np.dot(x, y)) / den if den > 0 else float("nan")
+    # Element-wise sums, not np.dot: BLAS threads stall for milliseconds on a busy machine.
+    den = float(np.sqrt((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum()) / den if den > 0 else float("nan")
 
 
 def residual_band(residual: np.ndarray) -> np.ndarray:
