@@ -12,6 +12,7 @@ import pytest
 
 from hypnoscope import synth
 from hypnoscope.analysis import analyze
+from hypnoscope.decode import iter_frames
 from hypnoscope.metrics import metric_specs
 from hypnoscope.metrics.polish import SPECS, without_cuts
 from hypnoscope.signals.appearance import (
@@ -288,3 +289,17 @@ def test_band_energies_contrast_invariant_ratio():
     f2, m2 = band_energies(lo)
     assert f2 / m2 == pytest.approx(f1 / m1, rel=0.05)
     assert f2 == pytest.approx(0.5 * f1, rel=0.05)
+
+
+# -- the decoder's native crop ------------------------------------------------------------
+
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_native_crop_is_full_range_with_upright_height(tmp_path, rotation):
+    frames = [np.full((180, 320, 3), v, np.uint8) for v in (30, 128, 230, 30, 30)]
+    path = synth.write_video(tmp_path / "levels.mkv", frames, fps=FPS, codec="ffv1",
+                             rotation=rotation)
+    got = list(iter_frames(path))
+    assert got[0].native_height == (320 if rotation else 180)
+    crop = got[0].native_crop
+    assert crop is not None and abs(float(crop.mean()) - 30) <= 1  # 16..235 stretched
+    assert got[4].native_crop is not None and got[1].native_crop is None
