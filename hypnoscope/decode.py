@@ -84,7 +84,9 @@ class SourceFacts:
 @dataclass
 class Frame:
     """One analysis frame: ``t`` in seconds from the first frame, ``gray`` (H, W) uint8,
-    ``rgb`` (H, W, 3) uint8, and every few frames a native-resolution luma crop.
+    ``rgb`` (H, W, 3) uint8, and every few frames a native-resolution luma crop in full-range
+    gray levels (0..255, like ``gray``). ``native_height`` is the upright height of the
+    decoded frame in px (0 when unknown).
 
     ``content_t`` (s) is when this frame's picture first appeared in the source: a frame that
     repeats its predecessors (a GIF hold, a frame doubled by rate conversion) keeps the time
@@ -100,6 +102,7 @@ class Frame:
     content_t: float | None = None
     source_frames: int | None = None
     source_repeats: int | None = None
+    native_height: int = 0
 
 
 def analysis_size(width: int, height: int, rotation: int, target_height: int,
@@ -115,20 +118,30 @@ def analysis_size(width: int, height: int, rotation: int, target_height: int,
     return (th, tw) if rotation % 180 else (tw, th)
 
 
+#: Limited-range ("MPEG", 16..235) luma to full-range gray levels (0..255).
+_LIMITED_TO_FULL = np.clip(np.round((np.arange(256) - 16) * 255.0 / 219.0), 0, 255).astype(
+    np.uint8)
+_JPEG_RANGE = 2  # AVCOL_RANGE_JPEG
+
+
 def _luma_crop(frame: av.VideoFrame, size: int) -> np.ndarray | None:
-    """Centre crop of the native-resolution luma plane (no scaling), or None."""
+    """Centre crop of the native-resolution luma plane (no scaling), in full-range gray
+    levels (limited-range luma is stretched to 0..255, as the analysis ``gray`` is)."""
     fmt = frame.format.name
+    limited = False
     if fmt.startswith(("yuv", "yuvj", "nv12", "nv21", "gray")) and not fmt.endswith(
             ("p10le", "p10be", "p12le", "p16le", "p9le")) and fmt != "gray16le":
         plane = frame.planes[0]
         arr = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
         arr = arr[:, : plane.width]
+        limited = not fmt.startswith(("yuvj", "gray")) and frame.color_range != _JPEG_RANGE
     else:
         arr = frame.to_ndarray(format="gray")
     h, w = arr.shape
     s = min(size, h, w)
     y0, x0 = (h - s) // 2, (w - s) // 2
-    return np.array(arr[y0:y0 + s, x0:x0 + s])
+    crop = arr[y0:y0 + s, x0:x0 + s]
+    return cv2.LUT(crop, _LIMITED_TO_FULL) if limited else np.array(crop)
 
 
 #: A source frame whose luma differs from the first copy of the current picture by less
@@ -295,6 +308,7 @@ class VideoReader:
         reformatter = av.video.reformatter.VideoReformatter()
         size: tuple[int, int] | None = None
         rotation = 0
+        native_height = 0
         t0: float | None = None
         last_pts: float | None = None
         last_dur = 0.0
@@ -319,6 +333,7 @@ class VideoReader:
                     fr, "sample_aspect_ratio", None) else 1.0
                 size = analysis_size(fr.width, fr.height, rotation, opts.height, sar or 1.0)
                 f.width, f.height = fr.width, fr.height
+            native_height = fr.width if rotation % 180 else fr.height
             t = ts - t0
             if last_pts is not None and t <= last_pts - t0 + 1e-9:
                 continue  # non-increasing timestamp: a repeated or out-of-order frame
@@ -351,7 +366,7 @@ class VideoReader:
             f.analysis_height, f.analysis_width = gray.shape
             yield Frame(index=n_out, t=t, gray=gray, rgb=rgb, native_crop=crop,
                         content_t=content_t, source_frames=since_frames,
-                        source_repeats=since_repeats)
+                        source_repeats=since_repeats, native_height=native_height)
             since_frames = since_repeats = 0
             n_out += 1
             f.frames_analyzed = n_out

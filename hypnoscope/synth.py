@@ -76,14 +76,69 @@ def morph(a: np.ndarray, b: np.ndarray, n: int, warp_px: float = 6.0,
     return frames
 
 
-def add_noise(frames: Iterable[np.ndarray], sigma: float, seed: int = 0) -> list[np.ndarray]:
-    """Add independent Gaussian noise of ``sigma`` gray levels to every frame."""
+def add_noise(frames: Iterable[np.ndarray], sigma: float, seed: int = 0,
+              mono: bool = False) -> list[np.ndarray]:
+    """Add independent Gaussian noise of ``sigma`` gray levels to every frame. With ``mono``
+    the same noise goes to the three channels of a pixel, so the luma noise is exactly
+    ``sigma`` levels (before rounding and clipping); otherwise each channel gets its own."""
     rng = np.random.default_rng(seed)
     out = []
     for f in frames:
-        noisy = f.astype(np.float32) + rng.normal(0.0, sigma, f.shape).astype(np.float32)
+        shape = f.shape[:2] + (1,) if (mono and f.ndim == 3) else f.shape
+        noisy = f.astype(np.float32) + rng.normal(0.0, sigma, shape).astype(np.float32)
         out.append(np.clip(np.round(noisy), 0, 255).astype(np.uint8))
     return out
+
+
+def detailed_scene(height: int, width: int, seed: int = 0, scale: float = 1.2,
+                   shapes: int = 12) -> np.ndarray:
+    """A clean image with detail everywhere: a fine colour texture (detail at ``scale`` px)
+    overlaid with hard-edged rectangles and discs filled with other fine textures (flipped,
+    shifted, colour-permuted copies of a second texture at 1.6 x the scale) of other contrast
+    and brightness. No flat region, so a noise estimator must tell noise from texture.
+    (H, W, 3) uint8."""
+    rng = np.random.default_rng(seed + 7)
+    out = texture(height, width, seed, scale=scale)
+    fill = texture(height, width, seed + 1, scale=scale * 1.6)
+    size = max(8, min(height, width) // 3)
+    for k in range(shapes):
+        other = np.roll(fill[:: 1 - 2 * (k % 2), :: 1 - 2 * (k // 2 % 2)],
+                        (int(rng.integers(0, height)), int(rng.integers(0, width))), (0, 1))
+        other = other[..., rng.permutation(3)].astype(np.float32)
+        other = (other - 128) * rng.uniform(0.5, 1.5) + 128 + rng.uniform(-60, 60)
+        other = np.clip(other, 0, 255).astype(np.uint8)
+        mask = np.zeros((height, width), np.uint8)
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        if k % 2:
+            cv2.rectangle(mask, (x, y), (x + int(rng.integers(size // 6, size)),
+                                         y + int(rng.integers(size // 6, size))), 1, -1)
+        else:
+            cv2.circle(mask, (x, y), int(rng.integers(size // 12, size // 2)), 1, -1)
+        out[mask > 0] = other[mask > 0]
+    return out
+
+
+def evolving_detail(base: np.ndarray, n: int, fps: float, period_s: float = 6.0,
+                    amplitude: float = 12.0, scale: float = 1.0,
+                    seed: int = 0) -> list[np.ndarray]:
+    """``n`` frames of a static ``base`` image whose fine detail drifts smoothly in place:
+    ``cos(phase) A + sin(phase) B`` with fine random fields A and B (detail at ``scale`` px,
+    ``amplitude`` gray levels RMS) and the phase turning once every ``period_s`` seconds.
+    Frame-to-frame changes of the detail are therefore strongly correlated in time, the
+    way generated texture 'boils', unlike a camera sensor's independent noise."""
+    h, w = base.shape[:2]
+    rng = np.random.default_rng(seed)
+    fields = []
+    for _ in range(2):
+        f = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), scale)
+        fields.append(f / (f.std() + 1e-6))
+    frames = []
+    for i in range(n):
+        phase = 2 * np.pi * i / (fps * period_s)
+        detail = amplitude * (np.cos(phase) * fields[0] + np.sin(phase) * fields[1])
+        img = base.astype(np.float32) + detail[..., None]
+        frames.append(np.clip(np.round(img), 0, 255).astype(np.uint8))
+    return frames
 
 
 def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: float = 24.0,

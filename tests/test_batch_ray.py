@@ -108,7 +108,8 @@ def test_ray_engine_gives_the_same_rows_as_the_local_engine(ray_head, tmp_path):
     assert len(got) == len(want) > 0
     for g, w in zip(got, want, strict=True):
         assert g[:3] == w[:3]
-        assert g[3] == pytest.approx(w[3], rel=1e-9, abs=1e-12) or g[3] is w[3] is None
+        assert (g[3] is None and w[3] is None) or g[3] == pytest.approx(w[3], rel=1e-9,
+                                                                         abs=1e-12)
     q_series = "SELECT video_id, name, value FROM series ORDER BY ALL"
     assert rows(ray_db, q_series) == rows(local_db, q_series)
     workers = {w for (w,) in rows(ray_db, "SELECT worker FROM videos WHERE status = 'ok'")}

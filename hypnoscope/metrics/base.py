@@ -9,12 +9,15 @@ import numpy as np
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric's name, unit, the factor it belongs to and a one-line meaning."""
+    """A metric's name, unit, the factor it belongs to and a one-line meaning.
+    ``calibrate`` is False for a metric that legitimately depends on the file's format
+    (e.g. its resolution), so calibrated scores must not use it (docs/metrics.md says why)."""
 
     name: str
     unit: str
     factor: str
     meaning: str
+    calibrate: bool = True
 
 
 @dataclass

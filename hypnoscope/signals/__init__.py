@@ -7,7 +7,9 @@ To add a signal, write a module with an extractor class and add it to
 from __future__ import annotations
 
 from hypnoscope.signals.activity import ActivityExtractor
+from hypnoscope.signals.appearance import AppearanceExtractor
 from hypnoscope.signals.base import Extractor
+from hypnoscope.signals.boiling import BoilingExtractor
 from hypnoscope.signals.context import FlowEngine, FrameContext
 from hypnoscope.signals.cuts import CutExtractor
 from hypnoscope.signals.duplicates import DuplicateExtractor
@@ -15,6 +17,7 @@ from hypnoscope.signals.flicker import FlickerExtractor
 from hypnoscope.signals.interpolation import InterpolationExtractor
 from hypnoscope.signals.motion import MotionExtractor
 from hypnoscope.signals.motion_field import MotionFieldExtractor
+from hypnoscope.signals.noise import NoiseExtractor
 from hypnoscope.signals.second_order import SecondOrderExtractor
 from hypnoscope.signals.warping import WarpingErrorExtractor
 
@@ -32,10 +35,15 @@ def default_extractors() -> list[Extractor]:
         ActivityExtractor(),
         SecondOrderExtractor(),
         MotionFieldExtractor(),
+        # polish
+        AppearanceExtractor(),
+        NoiseExtractor(),
+        BoilingExtractor(),
     ]
 
 
 __all__ = ["Extractor", "FrameContext", "FlowEngine", "default_extractors",
            "CutExtractor", "MotionExtractor", "DuplicateExtractor", "InterpolationExtractor",
            "WarpingErrorExtractor", "FlickerExtractor", "ActivityExtractor",
-           "SecondOrderExtractor", "MotionFieldExtractor"]
+           "SecondOrderExtractor", "MotionFieldExtractor", "AppearanceExtractor",
+           "NoiseExtractor", "BoilingExtractor"]

@@ -141,15 +141,24 @@ class FrameContext:
         return cv2.magnitude(self.flow[..., 0], self.flow[..., 1])
 
     @cached_property
+    def _warp_maps(self) -> tuple[np.ndarray, np.ndarray]:
+        h, w = self.gray.shape
+        gx, gy = _grid(h, w)
+        return gx - self.flow[..., 0], gy - self.flow[..., 1]
+
+    def warp_from_prev(self, image: np.ndarray) -> np.ndarray:
+        """Any float32 image aligned with the previous distinct frame (its gray, a residual,
+        a feature map) warped onto this frame along :attr:`flow`, as :attr:`warped_prev`."""
+        mx, my = self._warp_maps
+        return cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    @cached_property
     def warped_prev(self) -> np.ndarray | None:
         """The previous distinct gray frame warped onto this one along :attr:`flow`
         (backward sampling with the forward flow, exact for smooth motion), float32."""
         if self.prev is None:
             return None
-        h, w = self.gray.shape
-        gx, gy = _grid(h, w)
-        return cv2.remap(self.prev.gray_f32, gx - self.flow[..., 0], gy - self.flow[..., 1],
-                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return self.warp_from_prev(self.prev.gray_f32)
 
     @cached_property
     def compensated_residual(self) -> float:
@@ -173,9 +182,14 @@ class FrameContext:
         return float(cv2.absdiff(self.gray_f32, self.warped_prev * np.float32(gain)).mean())
 
     @cached_property
+    def hsv(self) -> np.ndarray:
+        """The frame in OpenCV 8-bit HSV: (H, W, 3) uint8, hue 0..179, S and V 0..255."""
+        return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2HSV)
+
+    @cached_property
     def hsv_hist(self) -> np.ndarray:
         """Normalised HSV histogram (16 hue x 4 sat x 4 val bins), sums to 1."""
-        hsv = cv2.cvtColor(self.rgb, cv2.COLOR_RGB2HSV)
+        hsv = self.hsv
         h = cv2.calcHist([hsv], [0, 1, 2], None, [16, 4, 4], [0, 180, 0, 256, 0, 256])
         h = h.ravel()
         return h / max(float(h.sum()), 1.0)
