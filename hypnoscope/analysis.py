@@ -144,7 +144,7 @@ def _array(values: Sequence[Any]) -> np.ndarray:
 
 def _num(x: float) -> float | None:
     x = float(x)
-    return None if not math.isfinite(x) else round(x, 6)
+    return None if not math.isfinite(x) else float(f"{x:.8g}")
 
 
 def _clean(a: np.ndarray) -> list[float | None]:
