@@ -10,15 +10,18 @@ from hypnoscope.signals.base import Extractor
 from hypnoscope.signals.context import FlowEngine, FrameContext
 from hypnoscope.signals.cuts import CutExtractor
 from hypnoscope.signals.motion import MotionExtractor
+from hypnoscope.signals.surprise import SurpriseExtractor
 
 
 def default_extractors() -> list[Extractor]:
     """A fresh set of the default extractors (they hold per-video state)."""
+    cuts = CutExtractor()
     return [
-        CutExtractor(),
+        cuts,
         MotionExtractor(),
+        SurpriseExtractor(cut_source=cuts),
     ]
 
 
 __all__ = ["Extractor", "FrameContext", "FlowEngine", "default_extractors",
-           "CutExtractor", "MotionExtractor"]
+           "CutExtractor", "MotionExtractor", "SurpriseExtractor"]
