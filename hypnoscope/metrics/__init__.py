@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypnoscope.metrics import fluidity, pace, pressure
+from hypnoscope.metrics import fluidity, focus, pace, pressure, wander
 from hypnoscope.metrics.base import MetricSpec, SignalSet
 
 #: The factor modules, in the order the thesis names them.
-FACTOR_MODULES = (fluidity, pace, pressure)
+FACTOR_MODULES = (fluidity, pace, pressure, wander, focus)
 
 #: Default window length (s) and hop (s) for per-window metrics.
 DEFAULT_WINDOW_S = 4.0

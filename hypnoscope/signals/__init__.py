@@ -9,8 +9,10 @@ from __future__ import annotations
 from hypnoscope.signals.base import Extractor
 from hypnoscope.signals.context import FlowEngine, FrameContext
 from hypnoscope.signals.cuts import CutExtractor
+from hypnoscope.signals.focus import FocusExtractor
 from hypnoscope.signals.motion import MotionExtractor
 from hypnoscope.signals.surprise import SurpriseExtractor
+from hypnoscope.signals.wander import WanderExtractor
 
 
 def default_extractors() -> list[Extractor]:
@@ -20,8 +22,11 @@ def default_extractors() -> list[Extractor]:
         cuts,
         MotionExtractor(),
         SurpriseExtractor(cut_source=cuts),
+        WanderExtractor(cut_source=cuts),
+        FocusExtractor(),
     ]
 
 
 __all__ = ["Extractor", "FrameContext", "FlowEngine", "default_extractors",
-           "CutExtractor", "MotionExtractor", "SurpriseExtractor"]
+           "CutExtractor", "MotionExtractor", "SurpriseExtractor",
+           "WanderExtractor", "FocusExtractor"]
