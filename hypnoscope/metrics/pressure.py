@@ -54,7 +54,8 @@ SPECS = (
     MetricSpec("peak_prominence", "tension units", FACTOR,
                "prominence of the strongest tension peak (0 when the curve has no peak)"),
     MetricSpec("climax_position", "0..1", FACTOR,
-               "time of the tension maximum as a fraction of the span"),
+               "time of the tension maximum as a fraction of the span (undefined when the "
+               "curve never rises 0.3 units above its minimum)"),
     MetricSpec("build_up", "-1..1", FACTOR,
                "Spearman rank correlation of tension with time before the climax"),
     MetricSpec("release", "-1..1", FACTOR,
@@ -121,13 +122,14 @@ def impulse_density(t: np.ndarray, event_times: np.ndarray,
 
 
 def tension_curve(t: np.ndarray, surprise: np.ndarray, motion: np.ndarray,
-                  cut: np.ndarray, sigma_s: float = SIGMA_S) -> np.ndarray:
+                  cut: np.ndarray, sigma_s: float | None = None) -> np.ndarray:
     """Tension per frame (tension units) from per-frame surprise (nats), motion (frame
     diagonals / s) and cut flags (1 on the first frame of a shot), at times ``t`` (s).
 
     Each continuous signal is compressed as log(1 + x / reference) and smoothed on the
     real timestamps with a Gaussian of ``sigma_s`` s; each cut adds a Gaussian impulse of
     area :data:`CUT_WEIGHT`. A signal that is nan everywhere contributes nothing."""
+    sigma_s = SIGMA_S if sigma_s is None else sigma_s
     t = np.asarray(t, dtype=float)
     out = np.zeros(len(t))
     for x, ref in ((surprise, SURPRISE_REF), (motion, MOTION_REF)):
@@ -193,7 +195,7 @@ def arc_metrics(t: np.ndarray, tension: np.ndarray, start: float | None = None,
                             distance=max(1, int(round(PEAK_MIN_GAP_S / GRID_S))))
     k = int(np.argmax(y))
     band = FLAT_BAND * abs(p50) + FLAT_FLOOR
-    return {
+    out = {
         "tension_mean": float(y.mean()),
         "tension_range": float(p95 - p5),
         "salient_events_per_minute": 60.0 * len(salient) / span,
@@ -203,6 +205,10 @@ def arc_metrics(t: np.ndarray, tension: np.ndarray, start: float | None = None,
         "release": -_rank_corr(grid[k:], y[k:]),
         "flatness": float(np.mean(np.abs(y - p50) <= band)),
     }
+    if np.ptp(y) < SALIENT_PROMINENCE:
+        # No maximum stands out: a climax (and a build-up to it) is not defined.
+        out.update(climax_position=nan, build_up=nan, release=nan)
+    return out
 
 
 def compute(sig: SignalSet) -> dict[str, float]:
