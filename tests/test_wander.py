@@ -48,6 +48,7 @@ def test_morph_ratio_removes_the_noise_floor_and_refuses_no_change():
     assert r[1] == pytest.approx(0.0)
     assert np.isfinite(r[2])
     assert np.isnan(morph_ratio(0.06, 0.07, 0.05, min_change=0.05))
+    assert morph_ratio(0.9, 0.5, 0.1) == pytest.approx(1.0)  # worse than no compensation
 
 
 def test_frames_compared_across_a_cut_are_dropped():

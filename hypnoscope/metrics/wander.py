@@ -36,11 +36,12 @@ def ratio_of_sums(num: np.ndarray, den: np.ndarray) -> float:
 def morph_index(residual: np.ndarray, change: np.ndarray, floor: np.ndarray,
                 valid: np.ndarray) -> float:
     """Change-weighted morph ratio over the frames where ``valid`` (the per-frame ratio) is
-    finite: sum(max(residual - floor, 0)) / sum(change - floor)."""
+    finite: sum(clip(residual - floor, 0, change - floor)) / sum(change - floor), 0..1."""
     residual, change, floor = (np.asarray(x, dtype=float) for x in (residual, change, floor))
     ok = np.isfinite(np.asarray(valid, dtype=float))
     floor = np.where(np.isfinite(floor), floor, 0.0)
-    return ratio_of_sums(np.where(ok, np.clip(residual - floor, 0.0, None), np.nan),
+    unexplained = np.clip(np.minimum(residual, change) - floor, 0.0, None)
+    return ratio_of_sums(np.where(ok, unexplained, np.nan),
                          np.where(ok, change - floor, np.nan))
 
 

@@ -139,6 +139,7 @@ class SurpriseExtractor:
         self._motion: list[float] = []
         self._last_t: float | None = None
         self._t0: float | None = None
+        self._tension_cache: np.ndarray | None = None
 
     def update(self, ctx: FrameContext) -> None:
         self._t.append(ctx.t)
@@ -166,8 +167,10 @@ class SurpriseExtractor:
 
     def _tension(self) -> np.ndarray:
         from hypnoscope.metrics.pressure import tension_curve
-        return tension_curve(np.asarray(self._t), np.asarray(self._surprise),
-                             np.asarray(self._motion), self._cut())
+        if self._tension_cache is None or len(self._tension_cache) != len(self._t):
+            self._tension_cache = tension_curve(np.asarray(self._t), np.asarray(self._surprise),
+                                                np.asarray(self._motion), self._cut())
+        return self._tension_cache
 
     def series(self) -> dict[str, np.ndarray]:
         return {"surprise": np.asarray(self._surprise, dtype=float),

@@ -10,9 +10,9 @@ it; their ratio is the share of appearance change that motion does not explain: 
 pure motion, near 1 for a morph in place.
 
 Descriptor trajectory. Each frame gets a cheap global descriptor (a normalised 9 x 16 gray
-thumbnail and the square root of the HSV histogram, unit length). Its speed (descriptor
-units per s), its straightness over about :data:`STRAIGHT_WINDOW_S` (net displacement over
-path length) and its recurrence inside a shot (pairs of frames more than
+thumbnail and the square root of the hue x saturation histogram, unit length). Its speed
+(descriptor units per s), its straightness over about :data:`STRAIGHT_WINDOW_S` (net
+displacement over path length) and its recurrence inside a shot (pairs of frames more than
 :data:`RECUR_MIN_GAP_S` apart whose descriptors are closer than :data:`RECUR_RADIUS`) say
 whether the content goes somewhere, wanders, or comes back.
 """
@@ -129,24 +129,26 @@ def short_residual(grad_t: np.ndarray, grad_prev: np.ndarray, flow: np.ndarray) 
 def morph_ratio(residual: np.ndarray, change: np.ndarray, floor: np.ndarray,
                 min_change: float = 0.0) -> np.ndarray:
     """Share of the appearance change not explained by motion, element-wise:
-    max(residual - floor, 0) / (change - floor); nan where the change above the floor is
+    clip(residual - floor, 0, change - floor) / (change - floor), in 0..1 (a compensation
+    that makes things worse explains nothing); nan where the change above the floor is
     below ``min_change`` (nothing changed enough to tell)."""
     residual, change, floor = (np.asarray(x, dtype=float) for x in (residual, change, floor))
     floor = np.where(np.isfinite(floor), floor, 0.0)
     excess = change - floor
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.clip(residual - floor, 0.0, None) / excess
+        r = np.clip(np.minimum(residual, change) - floor, 0.0, None) / excess
     return np.where(excess >= max(min_change, 1e-9), r, np.nan)
 
 
 def frame_descriptor(ctx: FrameContext) -> np.ndarray:
     """Unit-length global descriptor: the zero-mean unit-norm 9 x 16 gray thumbnail and the
-    square root of the HSV histogram (unit norm), each weighted 1/sqrt(2)."""
+    square root of the 16 hue x 4 saturation histogram (unit norm), each weighted
+    1/sqrt(2)."""
     th = ctx.gray_thumb.ravel().astype(np.float64)
     th = th - th.mean()
     n = np.linalg.norm(th)
     th = th / n if n > 1e-6 else np.zeros_like(th)
-    hist = np.sqrt(np.asarray(ctx.hsv_hist, dtype=np.float64))
+    hist = np.sqrt(np.asarray(ctx.hsv_hist, dtype=np.float64).reshape(16, 4, 4).sum(axis=2)).ravel()
     hn = np.linalg.norm(hist)
     hist = hist / hn if hn > 1e-12 else hist
     return np.concatenate([th, hist]) / np.sqrt(2.0)
@@ -165,6 +167,26 @@ def spans_cut(t: np.ndarray, lag: np.ndarray, cut_times: np.ndarray) -> np.ndarr
     lo = np.searchsorted(cuts, t[ok] - lag[ok], side="right")
     hi = np.searchsorted(cuts, t[ok] + 1e-9, side="right")
     out[ok] = hi > lo
+    return out
+
+
+def recurrence_counts(desc: np.ndarray, lo: np.ndarray, hi: np.ndarray, radius: float,
+                      block: int = 256) -> np.ndarray:
+    """For each row j of ``desc`` (frames x dims), how many rows in ``lo[j]:hi[j]`` lie
+    closer than ``radius`` (Euclidean). Computed block by block with matrix products, so the
+    cost is linear in the number of frames for bounded ranges."""
+    desc = np.asarray(desc, dtype=np.float32)
+    sq = np.einsum("ij,ij->i", desc, desc)
+    out = np.zeros(len(desc), dtype=float)
+    for b0 in range(0, len(desc), block):
+        b1 = min(len(desc), b0 + block)
+        c0, c1 = int(lo[b0:b1].min()), int(hi[b0:b1].max())
+        if c1 <= c0:
+            continue
+        d2 = sq[b0:b1, None] + sq[None, c0:c1] - 2.0 * desc[b0:b1] @ desc[c0:c1].T
+        cols = np.arange(c0, c1)[None, :]
+        inside = (cols >= lo[b0:b1, None]) & (cols < hi[b0:b1, None])
+        out[b0:b1] = np.sum(inside & (d2 < radius * radius), axis=1)
     return out
 
 
@@ -254,24 +276,17 @@ class WanderExtractor:
         n = len(self._t)
         close = np.full(n, np.nan)
         pairs = np.full(n, np.nan)
-        t = np.asarray(self._t)
-        shot = np.cumsum(self._cut_flags())
         idx = np.flatnonzero(self._distinct)
         if len(idx) == 0:
             return close, pairs
-        desc = np.stack(self._desc).astype(np.float32)
-        td, sd = t[idx], shot[idx]
-        for j in range(len(idx)):
-            lo = np.searchsorted(td, td[j] - RECUR_HISTORY_S)
-            hi = np.searchsorted(td, td[j] - RECUR_MIN_GAP_S, side="right")
-            cand = np.arange(lo, hi)
-            cand = cand[sd[cand] == sd[j]]
-            pairs[idx[j]] = len(cand)
-            if len(cand):
-                d = np.linalg.norm(desc[cand] - desc[j], axis=1)
-                close[idx[j]] = float(np.sum(d < RECUR_RADIUS))
-            else:
-                close[idx[j]] = 0.0
+        t = np.asarray(self._t)[idx]
+        shot = np.cumsum(self._cut_flags())[idx]
+        shot_start = np.searchsorted(shot, shot)  # first distinct frame of each one's shot
+        lo = np.maximum(np.searchsorted(t, t - RECUR_HISTORY_S), shot_start)
+        hi = np.maximum(np.searchsorted(t, t - RECUR_MIN_GAP_S, side="right"), lo)
+        n_close = recurrence_counts(np.stack(self._desc), lo, hi, RECUR_RADIUS)
+        pairs[idx] = hi - lo
+        close[idx] = n_close
         return close, pairs
 
     def _cut_flags(self) -> np.ndarray:
@@ -299,7 +314,7 @@ class WanderExtractor:
 
     def units(self) -> dict[str, str]:
         g = "mean |gradient change| / RMS gradient"
-        return {"morph": "0..~1.4 (share of change not explained by motion)",
+        return {"morph": "0..1 (share of change not explained by motion)",
                 "morph_residual": g + ", after flow compensation",
                 "morph_change": g + ", without compensation",
                 "morph_floor": g + ", between consecutive distinct frames (noise floor)",
