@@ -6,7 +6,8 @@ feature of the frame is treated as a Poisson rate with a Gamma prior that slowly
 surprise is the KL divergence between the posterior after seeing the frame and the prior
 before it (nats). Features are cheap and shared with other extractors: the gray levels of a
 9 x 16 grid of cells, the optical-flow speed of a 6 x 8 grid of cells (in % of the frame
-diagonal per second) and the 16-bin hue histogram (in %).
+diagonal per second, compressed logarithmically above 10 %/s) and the 16-bin hue histogram
+(in %).
 
 Time is handled so that the signal does not depend on the frame rate: the prior forgets with
 a time constant in seconds, each frame updates it with an exposure proportional to its real
@@ -33,6 +34,11 @@ MEMORY_S = 0.5
 WARMUP_S = 0.5
 #: Added to every feature so that a zero count still has a proper Gamma posterior.
 COUNT_FLOOR = 0.5
+#: Flow speeds (% of the diagonal per s) count linearly up to about this value and
+#: logarithmically above it: perceived speed grows with the ratio, and the flow of a fast
+#: small object is erratic (it depends on which frames catch it), so that a Poisson model of
+#: raw speeds would turn one lucky flow estimate into a huge surprise.
+FLOW_KNEE = 10.0
 
 
 def gamma_kl(a1: np.ndarray, b1: np.ndarray, a0: np.ndarray, b0: np.ndarray) -> np.ndarray:
@@ -110,12 +116,14 @@ def bayesian_surprise(t: np.ndarray, groups: Mapping[str, np.ndarray],
 
 def frame_features(ctx: FrameContext) -> dict[str, np.ndarray]:
     """The feature groups of one frame as Poisson counts: gray cell levels (0..255), flow
-    cell speeds (% of the diagonal per s; absent for the first frame) and hue shares (%)."""
+    cell speeds (% of the diagonal per s, compressed logarithmically above
+    :data:`FLOW_KNEE`; absent for the first frame) and hue shares (%)."""
     groups = {"gray": ctx.gray_thumb.ravel()}
     hist = ctx.hsv_hist.reshape(16, 4, 4).sum(axis=(1, 2))
     groups["hue"] = 100.0 * hist
     if ctx.flow_cells is not None and ctx.dt > 0:
-        groups["flow"] = 100.0 * ctx.flow_cells.ravel() / (ctx.diagonal * ctx.dt)
+        speed = 100.0 * ctx.flow_cells.ravel() / (ctx.diagonal * ctx.dt)
+        groups["flow"] = FLOW_KNEE * np.log1p(speed / FLOW_KNEE)
     return groups
 
 
