@@ -47,9 +47,13 @@ def test_focus_runs_follow_the_place_not_the_frame_count():
     cut = np.zeros(16)
     cut[4] = 1
     assert focus_runs(t, cells, cut).tolist() == pytest.approx([1.0, 1.75, 1.0])
+    glitch = cells.copy()
+    glitch[2] = np.nan  # one frame (0.25 s) of flow failure does not end a held focus
+    glitch[5] = 30.0
+    assert focus_runs(t, glitch).tolist() == pytest.approx([3.0, 1.0])
     gap = cells.copy()
-    gap[2] = np.nan
-    assert len(focus_runs(t, gap)) == 3
+    gap[2:4] = np.nan  # 0.5 s without focus does
+    assert focus_runs(t, gap).tolist() == pytest.approx([0.5, 2.0, 1.0])
 
 
 def test_local_motion_is_concentrated_and_a_pan_is_not(clips):

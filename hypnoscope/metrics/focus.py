@@ -27,12 +27,19 @@ def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.average(x[ok], weights=w[ok])) if ok.any() else float("nan")
 
 
+#: A run of focus survives an interruption (no focus, or the focus elsewhere) this short, s,
+#: if the focus comes back: one frame of flow failure does not end a held focus.
+FOCUS_GAP_S = 0.3
+
+
 def focus_runs(t: np.ndarray, cell: np.ndarray, cut: np.ndarray | None = None,
-               cols: int = CELL_GRID[0], reach: int = 1) -> np.ndarray:
+               cols: int = CELL_GRID[0], reach: int = 1,
+               gap_s: float = FOCUS_GAP_S) -> np.ndarray:
     """Durations (s) of the runs of frames whose focus cell (row-major index on a grid of
     ``cols`` columns) stays within ``reach`` cells (Chebyshev distance) of the run's first
-    cell. A frame without a focus (nan) or a cut frame ends the run. A run lasts from its
-    first to its last frame plus one median frame interval."""
+    cell. A cut ends the run; so does an interruption (no focus, or the focus elsewhere)
+    longer than ``gap_s`` s, at the frame where it ends. A run lasts from its first to its
+    last frame at its place plus one median frame interval."""
     t = np.asarray(t, dtype=float)
     cell = np.asarray(cell, dtype=float)
     if len(t) < 2:
@@ -41,16 +48,27 @@ def focus_runs(t: np.ndarray, cell: np.ndarray, cut: np.ndarray | None = None,
     cut = np.zeros(len(t), bool) if cut is None else np.nan_to_num(cut, nan=0.0) > 0
     runs: list[float] = []
     first = last = anchor = None
-    for i in range(len(t)):
+    i = 0
+    while i < len(t):
         here = None if cut[i] or not np.isfinite(cell[i]) else divmod(int(cell[i]), cols)
-        if here is not None and anchor is not None and max(
-                abs(here[0] - anchor[0]), abs(here[1] - anchor[1])) <= reach:
-            last = i
-            continue
+        if anchor is not None and not cut[i]:
+            if here is not None and max(abs(here[0] - anchor[0]),
+                                        abs(here[1] - anchor[1])) <= reach:
+                last = i
+                i += 1
+                continue
+            if t[i] - t[last] <= gap_s + 1e-9:
+                i += 1
+                continue  # a short interruption: the run may go on
         if anchor is not None:
             runs.append(t[last] - t[first] + step)
+            if not cut[i] and i > last + 1:
+                i = last + 1  # the interruption may itself start the next run
+                anchor = None
+                continue
         first = last = i
         anchor = here
+        i += 1
     if anchor is not None:
         runs.append(t[last] - t[first] + step)
     return np.asarray(runs, dtype=float)

@@ -43,6 +43,10 @@ FB_ALPHA, FB_BETA = 0.01, 0.5
 MORPH_MIN_CHANGE = 0.05
 #: Window of the straightness measure, s (the nearest frame to this lag is used).
 STRAIGHT_WINDOW_S = 1.0
+#: Time over which the descriptor speed is measured, s (nearest frame within 0.15..0.4 s):
+#: longer than one frame so that per-frame noise in the descriptor, which does not grow
+#: with time, weighs less than the change that does.
+SPEED_LAG_S = 0.25
 #: Descriptor distance under which two frames count as the same appearance.
 RECUR_RADIUS = 0.25
 #: Minimum time between two frames of a recurrence pair, s.
@@ -216,6 +220,7 @@ class WanderExtractor:
         self._t: list[float] = []
         self._distinct: list[bool] = []
         self._desc: list[np.ndarray] = []  # float16, distinct frames only
+        self._speed_lag: list[float] = []
         self._cols: dict[str, list[float]] = {k: [] for k in (
             "morph", "morph_residual", "morph_change", "morph_floor", "morph_lag",
             "descriptor_speed", "descriptor_net", "descriptor_path", "descriptor_lag")}
@@ -239,6 +244,7 @@ class WanderExtractor:
         self._distinct.append(not ctx.is_duplicate)
         if ctx.is_duplicate:
             self._append()
+            self._speed_lag.append(np.nan)
             return
         desc = frame_descriptor(ctx)
         self._desc.append(desc.astype(np.float16))
@@ -247,8 +253,11 @@ class WanderExtractor:
         path = (prev.path + step) if prev is not None else 0.0
         cur = _Past(ctx.t, ctx.gray, frame_gradients(ctx.gray), desc, path)
         values: dict[str, float] = {}
-        if prev is not None and ctx.t > prev.t:
-            values["descriptor_speed"] = step / (ctx.t - prev.t)
+        back = self._pick(self._past, ctx.t, SPEED_LAG_S, 0.15, 0.4)
+        if back is not None:
+            values["descriptor_speed"] = float(np.linalg.norm(desc - back.desc)) / (
+                ctx.t - back.t)
+        self._speed_lag.append(ctx.t - back.t if back is not None else np.nan)
         ref = self._pick(self._past, ctx.t, STRAIGHT_WINDOW_S, 0.75 * STRAIGHT_WINDOW_S,
                          1.25 * STRAIGHT_WINDOW_S)
         if ref is not None:
@@ -302,7 +311,7 @@ class WanderExtractor:
         # A frame compared across a cut measures the cut, not morph or wander.
         t = np.asarray(self._t, dtype=float)
         cut_t = t[self._cut_flags()]
-        out["descriptor_speed"][np.isin(t, cut_t)] = np.nan
+        out["descriptor_speed"][spans_cut(t, np.asarray(self._speed_lag), cut_t)] = np.nan
         for lag_key, keys in (("morph_lag", ("morph", "morph_residual", "morph_change",
                                              "morph_floor")),
                               ("descriptor_lag", ("descriptor_net", "descriptor_path"))):
@@ -319,7 +328,7 @@ class WanderExtractor:
                 "morph_change": g + ", without compensation",
                 "morph_floor": g + ", between consecutive distinct frames (noise floor)",
                 "morph_lag": "s (time back to the compared frame)",
-                "descriptor_speed": "descriptor units / s",
+                "descriptor_speed": "descriptor units / s (over ~0.25 s)",
                 "descriptor_net": "descriptor units (displacement over descriptor_lag)",
                 "descriptor_path": "descriptor units (path length over descriptor_lag)",
                 "descriptor_lag": "s",
