@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hypnoscope.metrics.base import MetricSpec, SignalSet
-from hypnoscope.signals.context import CELL_GRID
+from hypnoscope.signals.focus import PERSIST_LAGS_S, lag_name
 
 FACTOR = "focus"
 
@@ -16,8 +16,16 @@ SPECS = (
     MetricSpec("change_gini", "0..1", FACTOR,
                "change-weighted mean Gini of the motion-compensated residual over the grid"),
     MetricSpec("focus_persistence", "s", FACTOR,
-               "mean time the focus of motion stays within one cell of where it started"),
+               "lag at which the motion map's mean correlation with its past falls below "
+               "0.5: how long the focus of motion stays in place (up to 4 s)"),
 )
+
+
+def nanmean(x: np.ndarray) -> float:
+    """Mean of the finite values, nan when there are none (no warning)."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if len(x) else float("nan")
 
 
 def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
@@ -27,60 +35,30 @@ def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.average(x[ok], weights=w[ok])) if ok.any() else float("nan")
 
 
-#: A run of focus survives an interruption (no focus, or the focus elsewhere) this short, s,
-#: if the focus comes back: one frame of flow failure does not end a held focus.
-FOCUS_GAP_S = 0.3
-
-
-def focus_runs(t: np.ndarray, cell: np.ndarray, cut: np.ndarray | None = None,
-               cols: int = CELL_GRID[0], reach: int = 1,
-               gap_s: float = FOCUS_GAP_S) -> np.ndarray:
-    """Durations (s) of the runs of frames whose focus cell (row-major index on a grid of
-    ``cols`` columns) stays within ``reach`` cells (Chebyshev distance) of the run's first
-    cell. A cut ends the run; so does an interruption (no focus, or the focus elsewhere)
-    longer than ``gap_s`` s, at the frame where it ends. A run lasts from its first to its
-    last frame at its place plus one median frame interval."""
-    t = np.asarray(t, dtype=float)
-    cell = np.asarray(cell, dtype=float)
-    if len(t) < 2:
-        return np.zeros(0)
-    step = float(np.median(np.diff(t)))
-    cut = np.zeros(len(t), bool) if cut is None else np.nan_to_num(cut, nan=0.0) > 0
-    runs: list[float] = []
-    first = last = anchor = None
-    i = 0
-    while i < len(t):
-        here = None if cut[i] or not np.isfinite(cell[i]) else divmod(int(cell[i]), cols)
-        if anchor is not None and not cut[i]:
-            if here is not None and max(abs(here[0] - anchor[0]),
-                                        abs(here[1] - anchor[1])) <= reach:
-                last = i
-                i += 1
-                continue
-            if t[i] - t[last] <= gap_s + 1e-9:
-                i += 1
-                continue  # a short interruption: the run may go on
-        if anchor is not None:
-            runs.append(t[last] - t[first] + step)
-            if not cut[i] and i > last + 1:
-                i = last + 1  # the interruption may itself start the next run
-                anchor = None
-                continue
-        first = last = i
-        anchor = here
-        i += 1
-    if anchor is not None:
-        runs.append(t[last] - t[first] + step)
-    return np.asarray(runs, dtype=float)
+def persistence_time(lags: np.ndarray, corr: np.ndarray, level: float = 0.5) -> float:
+    """Lag (s) at which a correlation curve, 1 at lag 0 and ``corr`` at ``lags`` (nan where
+    unmeasured), first falls below ``level`` (linear interpolation). When it never does,
+    the longest measured lag (a lower bound); nan when nothing was measured."""
+    lags = np.asarray(lags, dtype=float)
+    corr = np.asarray(corr, dtype=float)
+    ok = np.isfinite(corr)
+    if not ok.any():
+        return float("nan")
+    x = np.concatenate([[0.0], lags[ok]])
+    y = np.concatenate([[1.0], corr[ok]])
+    for i in range(1, len(x)):
+        if y[i] < level:
+            return float(x[i - 1] + (x[i] - x[i - 1]) * (y[i - 1] - level) / (y[i - 1] - y[i]))
+    return float(x[-1])
 
 
 def compute(sig: SignalSet) -> dict[str, float]:
     motion = sig.get("motion")
     if not np.isfinite(motion).any():
         motion = np.ones(len(sig.t))
-    runs = focus_runs(sig.t, sig.get("focus_cell"), sig.get("cut"))
+    corr = [nanmean(sig.get(lag_name(x))) for x in PERSIST_LAGS_S]
     return {
         "motion_gini": weighted_mean(sig.get("focus_motion_gini"), motion),
         "change_gini": weighted_mean(sig.get("focus_change_gini"), sig.get("focus_change")),
-        "focus_persistence": float(runs.mean()) if len(runs) else float("nan"),
+        "focus_persistence": persistence_time(np.asarray(PERSIST_LAGS_S), np.asarray(corr)),
     }

@@ -23,7 +23,7 @@ def default_extractors() -> list[Extractor]:
         MotionExtractor(),
         SurpriseExtractor(cut_source=cuts),
         WanderExtractor(cut_source=cuts),
-        FocusExtractor(),
+        FocusExtractor(cut_source=cuts),
     ]
 
 

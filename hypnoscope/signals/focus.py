@@ -4,21 +4,45 @@ For each distinct frame, the optical-flow speed and the motion-compensated resid
 averaged over a fixed 6 x 8 grid of cells. Their normalised Gini coefficients say how
 concentrated they are (0: spread evenly over the frame, 1: all in one cell). The cell with
 the most motion is the focus of the frame when it stands out (at least
-:data:`FOCUS_MIN_CONTRAST` times the mean cell); the metrics follow how long it stays.
+:data:`FOCUS_MIN_CONTRAST` times the mean cell). How long the focus stays in place is read
+from the correlation of the frame's motion map (zero-mean, unit-norm over the cells) with the
+map :data:`PERSIST_LAGS_S` seconds earlier: a focus that holds keeps the map correlated, a
+focus that moves or motion spread evenly (whose map is only noise) does not.
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 import cv2
 import numpy as np
 
 from hypnoscope.signals.context import CELL_GRID, FrameContext
-from hypnoscope.signals.wander import pixel_grid
+from hypnoscope.signals.wander import pixel_grid, spans_cut
 
 #: The focus cell must move at least this many times the mean cell speed.
 FOCUS_MIN_CONTRAST = 2.0
 #: ... and at least this fast, frame diagonals / s (below it nothing really moves).
 FOCUS_MIN_SPEED = 0.01
+#: Lags (s) at which motion maps are correlated; the frame used is the nearest one within
+#: 0.7 to 1.4 times the lag.
+PERSIST_LAGS_S = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def lag_name(lag: float) -> str:
+    """Series name of the motion-map correlation at ``lag`` s, e.g. ``focus_corr_0.5s``."""
+    return f"focus_corr_{lag:g}s"
+
+
+def motion_map(speed: np.ndarray) -> np.ndarray | None:
+    """Zero-mean, unit-norm motion map of a frame (cells flattened), or None when no cell
+    moves faster than :data:`FOCUS_MIN_SPEED` (diagonals / s)."""
+    v = np.asarray(speed, dtype=np.float64).ravel()
+    if v.max() < FOCUS_MIN_SPEED:
+        return None
+    v = v - v.mean()
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-12 else None
 
 
 def gini(x: np.ndarray) -> float:
@@ -62,14 +86,35 @@ def residual_cells(ctx: FrameContext) -> np.ndarray:
 
 class FocusExtractor:
     """Per-frame Gini of motion and of unexplained change over the cell grid, the change
-    level (its weight), and the focus cell (carried over on duplicate frames)."""
+    level (its weight), the focus cell (carried over on duplicate frames) and the
+    correlation of the motion map with the maps ``PERSIST_LAGS_S`` earlier (dropped across
+    the cuts that ``cut_source``'s ``cut`` series marks)."""
 
     name = "focus"
 
-    def __init__(self) -> None:
+    def __init__(self, cut_source=None) -> None:
         self._cols: dict[str, list[float]] = {
             k: [] for k in ("focus_motion_gini", "focus_change_gini", "focus_change",
-                            "focus_cell")}
+                            "focus_cell", *map(lag_name, PERSIST_LAGS_S))}
+        self._lags: dict[str, list[float]] = {lag_name(x): [] for x in PERSIST_LAGS_S}
+        self._t: list[float] = []
+        self._maps: deque[tuple[float, np.ndarray | None]] = deque()
+        self.cut_source = cut_source
+
+    def _correlations(self, t: float, z: np.ndarray | None) -> dict[str, float]:
+        """Correlation of map ``z`` with the stored map nearest each lag back, and the lags
+        actually used (under ``lag:<name>``)."""
+        out: dict[str, float] = {}
+        for lag in PERSIST_LAGS_S:
+            best, err = None, float("inf")
+            for tp, zp in self._maps:
+                d = t - tp
+                if 0.7 * lag <= d <= 1.4 * lag and abs(d - lag) < err:
+                    best, err = (tp, zp), abs(d - lag)
+            if z is not None and best is not None and best[1] is not None:
+                out[lag_name(lag)] = float(np.dot(z, best[1]))
+                out["lag:" + lag_name(lag)] = t - best[0]
+        return out
 
     def update(self, ctx: FrameContext) -> None:
         values: dict[str, float] = {}
@@ -83,17 +128,36 @@ class FocusExtractor:
             cells = residual_cells(ctx)
             values["focus_change_gini"] = gini(cells)
             values["focus_change"] = float(np.nanmean(cells))
+            z = motion_map(speed)
+            values.update(self._correlations(ctx.t, z))
+            self._maps.append((ctx.t, z))
+            while self._maps and ctx.t - self._maps[0][0] > 1.4 * PERSIST_LAGS_S[-1] + 1e-6:
+                self._maps.popleft()
+        self._t.append(ctx.t)
         for k, col in self._cols.items():
             col.append(values.get(k, np.nan))
+        for k, col in self._lags.items():
+            col.append(values.get("lag:" + k, np.nan))
 
     def series(self) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v, dtype=float) for k, v in self._cols.items()}
+        out = {k: np.asarray(v, dtype=float) for k, v in self._cols.items()}
+        cut = None
+        if self.cut_source is not None:
+            cut = self.cut_source.series().get("cut")
+        if cut is not None and len(cut) == len(self._t):
+            t = np.asarray(self._t)
+            cut_t = t[np.nan_to_num(np.asarray(cut, dtype=float), nan=0.0) > 0]
+            for k, lags in self._lags.items():  # maps across a cut belong to two shots
+                out[k][spans_cut(t, np.asarray(lags), cut_t)] = np.nan
+        return out
 
     def units(self) -> dict[str, str]:
         return {"focus_motion_gini": "0..1", "focus_change_gini": "0..1",
                 "focus_change": "gray levels (mean motion-compensated residual)",
                 "focus_cell": f"cell index, row-major on a {CELL_GRID[1]}x{CELL_GRID[0]} "
-                              "grid (null: no focus)"}
+                              "grid (null: no focus)",
+                **{lag_name(x): f"-1..1 (motion-map correlation with {x:g} s earlier)"
+                   for x in PERSIST_LAGS_S}}
 
     def events(self) -> dict[str, list[float]]:
         return {}
