@@ -39,18 +39,21 @@ def test_focus_cell_needs_a_standout():
     assert np.isnan(focus_cell(c, min_level=6.0))
 
 
-def test_persistence_is_where_the_correlation_falls_to_one_half():
+def test_persistence_is_the_area_under_the_correlation_curve():
     lags = np.array([0.25, 0.5, 1.0, 2.0, 4.0])
-    assert persistence_time(lags, np.array([0.9, 0.7, 0.3, 0.1, 0.0])) == pytest.approx(
-        0.5 + 0.5 * (0.7 - 0.5) / (0.7 - 0.3))
-    assert persistence_time(lags, np.array([0.0, 0.0, 0.0, 0.0, 0.0])) == pytest.approx(0.125)
-    held = np.array([0.95, 0.95, 0.9, np.nan, np.nan])  # a short clip: a lower bound
-    assert persistence_time(lags, held) == 1.0
+    held = np.ones(5)
+    assert persistence_time(lags, held) == pytest.approx(4.0)
+    noise = np.array([0.0, -0.1, 0.0, 0.0, 0.0])  # decorrelated at the first lag
+    assert persistence_time(lags, noise) == pytest.approx(0.125)
+    short = np.array([0.95, 0.95, 0.9, np.nan, np.nan])  # a short clip: a lower bound
+    assert persistence_time(lags, short) == pytest.approx(
+        0.25 * 0.975 + 0.25 * 0.95 + 0.5 * 0.925)
     assert np.isnan(persistence_time(lags, np.full(5, np.nan)))
 
 
-def test_motion_map_ignores_stillness():
-    assert motion_map(np.full(48, 0.005)) is None
+def test_motion_map_needs_a_focus():
+    assert motion_map(np.r_[np.zeros(47), 0.005]) is None  # too slow
+    assert motion_map(np.full(48, 0.2)) is None  # motion everywhere alike
     z = motion_map(np.r_[np.full(47, 0.02), 0.5])
     assert np.linalg.norm(z) == pytest.approx(1.0) and abs(z.sum()) < 1e-9
 
@@ -65,5 +68,6 @@ def test_a_focus_that_stays_persists_longer_than_one_that_jumps(clips):
     stay = clips["stay"].metrics["focus_persistence"]
     jump = clips["jump"].metrics["focus_persistence"]
     assert stay > 3 * jump
-    assert stay >= 2.0  # held for as long as a 4 s clip can show (lags up to 2 s)
+    assert stay >= 2.0  # held throughout the 4 s clip
     assert 0.1 < jump < 0.5  # it jumps every 0.5 s
+    assert np.isnan(clips["pan"].metrics["focus_persistence"])  # no focus to hold

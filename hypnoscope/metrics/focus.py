@@ -16,8 +16,8 @@ SPECS = (
     MetricSpec("change_gini", "0..1", FACTOR,
                "change-weighted mean Gini of the motion-compensated residual over the grid"),
     MetricSpec("focus_persistence", "s", FACTOR,
-               "lag at which the motion map's mean correlation with its past falls below "
-               "0.5: how long the focus of motion stays in place (up to 4 s)"),
+               "integrated autocorrelation time of the motion map (up to 4 s): how long "
+               "the focus of motion stays in place"),
 )
 
 
@@ -35,21 +35,19 @@ def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.average(x[ok], weights=w[ok])) if ok.any() else float("nan")
 
 
-def persistence_time(lags: np.ndarray, corr: np.ndarray, level: float = 0.5) -> float:
-    """Lag (s) at which a correlation curve, 1 at lag 0 and ``corr`` at ``lags`` (nan where
-    unmeasured), first falls below ``level`` (linear interpolation). When it never does,
-    the longest measured lag (a lower bound); nan when nothing was measured."""
+def persistence_time(lags: np.ndarray, corr: np.ndarray) -> float:
+    """Integrated autocorrelation time (s) of a correlation curve that is 1 at lag 0 and
+    ``corr`` at ``lags`` (nan where unmeasured): the area under the curve, negative values
+    counted as 0, trapezoids up to the longest measured lag (so a focus held throughout
+    gives about that lag, a lower bound). nan when nothing was measured."""
     lags = np.asarray(lags, dtype=float)
     corr = np.asarray(corr, dtype=float)
     ok = np.isfinite(corr)
     if not ok.any():
         return float("nan")
     x = np.concatenate([[0.0], lags[ok]])
-    y = np.concatenate([[1.0], corr[ok]])
-    for i in range(1, len(x)):
-        if y[i] < level:
-            return float(x[i - 1] + (x[i] - x[i - 1]) * (y[i - 1] - level) / (y[i - 1] - y[i]))
-    return float(x[-1])
+    y = np.clip(np.concatenate([[1.0], corr[ok]]), 0.0, 1.0)
+    return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
 
 
 def compute(sig: SignalSet) -> dict[str, float]:

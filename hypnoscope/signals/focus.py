@@ -5,9 +5,9 @@ averaged over a fixed 6 x 8 grid of cells. Their normalised Gini coefficients sa
 concentrated they are (0: spread evenly over the frame, 1: all in one cell). The cell with
 the most motion is the focus of the frame when it stands out (at least
 :data:`FOCUS_MIN_CONTRAST` times the mean cell). How long the focus stays in place is read
-from the correlation of the frame's motion map (zero-mean, unit-norm over the cells) with the
-map :data:`PERSIST_LAGS_S` seconds earlier: a focus that holds keeps the map correlated, a
-focus that moves or motion spread evenly (whose map is only noise) does not.
+from the correlation of the motion map of a frame with a focus (zero-mean, unit-norm over the
+cells) with the map :data:`PERSIST_LAGS_S` seconds earlier: a focus that holds keeps the map
+correlated, a focus that moves does not.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ def lag_name(lag: float) -> str:
 
 
 def motion_map(speed: np.ndarray) -> np.ndarray | None:
-    """Zero-mean, unit-norm motion map of a frame (cells flattened), or None when no cell
-    moves faster than :data:`FOCUS_MIN_SPEED` (diagonals / s)."""
+    """Zero-mean, unit-norm motion map of a frame (cells flattened), or None when the frame
+    has no focus (see :func:`focus_cell`): motion spread evenly has no place to hold, and
+    normalising it would only magnify the flow's small systematic errors."""
     v = np.asarray(speed, dtype=np.float64).ravel()
-    if v.max() < FOCUS_MIN_SPEED:
+    if np.isnan(focus_cell(v, min_level=FOCUS_MIN_SPEED)):
         return None
     v = v - v.mean()
     n = float(np.linalg.norm(v))
