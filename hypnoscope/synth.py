@@ -337,3 +337,51 @@ def render_path(canvas: np.ndarray, path, seconds: float, fps: float, height: in
     if ch != height:
         frames = [cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames]
     return frames
+
+
+# -- clips for pressure, wander and focus -----------------------------------------------------
+
+def with_event(frames: Sequence[np.ndarray], start: int, n: int,
+               color: tuple[int, int, int] = (250, 240, 220),
+               radius_frac: float = 0.2) -> list[np.ndarray]:
+    """A copy of ``frames`` with one sudden event: a bright disc of radius ``radius_frac`` of
+    the height crossing the frame left to right during frames ``start .. start + n - 1``."""
+    out = [f for f in frames]
+    h, w = frames[0].shape[:2]
+    r = max(2, int(round(h * radius_frac)))
+    for k, i in enumerate(range(start, min(len(frames), start + n))):
+        f = frames[i].copy()
+        cx = int(round(-r + (w + 2 * r) * (k + 0.5) / n))
+        cv2.circle(f, (cx, h // 2), r, color, -1, cv2.LINE_AA)
+        out[i] = f
+    return out
+
+
+def local_motion(background: np.ndarray, patch_canvas: np.ndarray, n: int,
+                 centers: Sequence[tuple[int, int]], size: int, speed: float = 2.0,
+                 ) -> list[np.ndarray]:
+    """``n`` frames of a static ``background`` with one square window of side ``size`` px in
+    which ``patch_canvas`` slides by ``speed`` px per frame; frame ``i`` puts the window at
+    ``centers[i]`` (x, y) px. A fixed centre is a focused motion; jumping centres a focus
+    that wanders."""
+    frames = []
+    half = size // 2
+    for i in range(n):
+        f = background.copy()
+        cx, cy = centers[i]
+        patch = crop_at(patch_canvas, i * speed, i * speed * 0.5, size, size)
+        f[cy - half:cy - half + size, cx - half:cx - half + size] = patch
+        frames.append(f)
+    return frames
+
+
+def random_walk_path(n: int, step: float, seed: int = 0,
+                     x0: float = 0.0, y0: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Camera positions (px) of a random walk of ``n`` frames: each frame moves ``step`` px
+    in a new uniformly random direction (same speed as a pan of ``step`` px per frame,
+    no net direction)."""
+    rng = np.random.default_rng(seed)
+    ang = rng.uniform(0, 2 * np.pi, n)
+    xs = x0 + np.concatenate([[0.0], np.cumsum(step * np.cos(ang[1:]))])
+    ys = y0 + np.concatenate([[0.0], np.cumsum(step * np.sin(ang[1:]))])
+    return xs, ys

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypnoscope.metrics import fluidity, pace, polish
+from hypnoscope.metrics import fluidity, focus, pace, polish, pressure, wander
 from hypnoscope.metrics.base import MetricSpec, SignalSet
 
 #: The factor modules, in the order the thesis names them.
-FACTOR_MODULES = (fluidity, pace, polish)
+FACTOR_MODULES = (fluidity, pace, pressure, wander, polish, focus)
 
 #: Default window length (s) and hop (s) for per-window metrics.
 DEFAULT_WINDOW_S = 4.0

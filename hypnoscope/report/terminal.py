@@ -163,6 +163,8 @@ def analysis_panel(a: Analysis) -> Group:
         facts.add_row("transitions", transition_text(a))
     if "motion" in a.series:
         facts.add_row("motion", sparkline(a.series["motion"]))
+    if "tension" in a.series:
+        facts.add_row("tension", sparkline(a.series["tension"]))
     for note in a.source.notes:
         facts.add_row("note", Text(note, style="yellow"))
     metrics = Table(title=None, show_lines=False, header_style="bold")

@@ -14,18 +14,22 @@ from hypnoscope.signals.context import FlowEngine, FrameContext
 from hypnoscope.signals.cuts import CutExtractor
 from hypnoscope.signals.duplicates import DuplicateExtractor
 from hypnoscope.signals.flicker import FlickerExtractor
+from hypnoscope.signals.focus import FocusExtractor
 from hypnoscope.signals.interpolation import InterpolationExtractor
 from hypnoscope.signals.motion import MotionExtractor
 from hypnoscope.signals.motion_field import MotionFieldExtractor
 from hypnoscope.signals.noise import NoiseExtractor
 from hypnoscope.signals.second_order import SecondOrderExtractor
+from hypnoscope.signals.surprise import SurpriseExtractor
+from hypnoscope.signals.wander import WanderExtractor
 from hypnoscope.signals.warping import WarpingErrorExtractor
 
 
 def default_extractors() -> list[Extractor]:
     """A fresh set of the default extractors (they hold per-video state)."""
+    cuts = CutExtractor()
     return [
-        CutExtractor(),
+        cuts,
         MotionExtractor(),
         # fluidity and pace
         DuplicateExtractor(),
@@ -39,6 +43,10 @@ def default_extractors() -> list[Extractor]:
         AppearanceExtractor(),
         NoiseExtractor(),
         BoilingExtractor(),
+        # pressure, wander and focus
+        SurpriseExtractor(cut_source=cuts),
+        WanderExtractor(cut_source=cuts),
+        FocusExtractor(cut_source=cuts),
     ]
 
 
@@ -46,4 +54,5 @@ __all__ = ["Extractor", "FrameContext", "FlowEngine", "default_extractors",
            "CutExtractor", "MotionExtractor", "DuplicateExtractor", "InterpolationExtractor",
            "WarpingErrorExtractor", "FlickerExtractor", "ActivityExtractor",
            "SecondOrderExtractor", "MotionFieldExtractor", "AppearanceExtractor",
-           "NoiseExtractor", "BoilingExtractor"]
+           "NoiseExtractor", "BoilingExtractor", "SurpriseExtractor", "WanderExtractor",
+           "FocusExtractor"]

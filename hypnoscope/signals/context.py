@@ -21,6 +21,10 @@ DUPLICATE_LEVELS = 0.5
 #: (width, height) of :attr:`FrameContext.gray_small`, the small gray raster for global
 #: frame-to-frame comparisons (transitions, visual activity, feature trajectories).
 SMALL_SIZE = (64, 36)
+#: (width, height) in cells of :attr:`FrameContext.gray_thumb`.
+THUMB_SIZE = (16, 9)
+#: (width, height) in cells of :attr:`FrameContext.flow_cells` (the focus grid).
+CELL_GRID = (8, 6)
 
 
 @lru_cache(maxsize=8)
@@ -193,6 +197,20 @@ class FrameContext:
         h = cv2.calcHist([hsv], [0, 1, 2], None, [16, 4, 4], [0, 180, 0, 256, 0, 256])
         h = h.ravel()
         return h / max(float(h.sum()), 1.0)
+
+    @cached_property
+    def gray_thumb(self) -> np.ndarray:
+        """The gray frame area-averaged to a fixed 9 x 16 grid of cells, float32 levels
+        (the same grid at any analysis size: a cheap global content descriptor)."""
+        return cv2.resize(self.gray_f32, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+
+    @cached_property
+    def flow_cells(self) -> np.ndarray | None:
+        """Mean :attr:`flow_magnitude` in each cell of a fixed 6 x 8 grid, px (None for
+        the first frame)."""
+        if self.flow_magnitude is None:
+            return None
+        return cv2.resize(self.flow_magnitude, CELL_GRID, interpolation=cv2.INTER_AREA)
 
     def release(self) -> None:
         """Drop the link to the previous frame so memory stays bounded."""
