@@ -23,21 +23,20 @@ CLAIMS: dict[str, dict] = {
 
 #: Direction of each metric under the thesis (see module docstring).
 DIRECTION: dict[str, int] = {
-    # fluidity: few cuts, long shots, predictable and smooth motion, little flicker
-    "cuts_per_minute": -1, "transitions_per_minute": -1, "shot_length_median": +1,
-    "longest_shot": +1, "interp_error": -1, "interpolation_error": -1, "jerk": -1,
-    "camera_jerk": -1, "d3_spread": -1, "second_order_spread": -1, "warping_error": -1,
-    "flicker": -1,
-    # pace and pressure: slow, flat
-    "motion_energy": -1, "motion_energy_p90": -1, "visual_activity": -1, "shot_tempo": -1,
-    "slow_motion": +1, "tension_range": -1, "dynamic_range": -1, "events_per_minute": -1,
-    "peak_prominence": -1, "build_up": -1, "release": -1, "flatness": +1,
-    # wander and morph
-    "morph_index": +1, "descriptor_speed": +1, "straightness": -1, "recurrence": -1,
-    # polish: clean, sharp, colourful
-    "boiling": +1, "boiling_correlation": +1, "sharpness": +1, "texture_energy": +1,
-    "noise_sigma": -1, "colourfulness": +1, "colorfulness": +1, "saturation": +1,
-    "contrast": +1, "clipped_highlights": -1, "clipped_shadows": -1,
-    # focus: spread out, wandering attention
+    # fluidity: few cuts and transitions, predictable and smooth motion, little flicker
+    "cuts_per_minute": -1, "transitions_per_minute": -1, "interpolation_error": -1,
+    "camera_jerk": -1, "feature_accel_spread": -1, "flicker": -1,
+    # pace: slow; pressure: constant, no setup and payoff
+    "motion_energy": -1, "motion_energy_p90": -1, "visual_activity": -1,
+    "motion_timescale": +1, "shot_tempo": -1,
+    "tension_range": -1, "salient_events_per_minute": -1, "peak_prominence": -1,
+    "build_up": -1, "release": -1, "flatness": +1,
+    # wander and morph: appearance changes that motion does not explain, no straight path
+    "morph_index": +1, "descriptor_speed": +1, "descriptor_straightness": -1,
+    "recurrence": -1,
+    # polish: clean, sharp, colourful, no clipping
+    "sharpness": +1, "fine_texture": +1, "boiling_corr": +1, "colourfulness": +1,
+    "saturation": +1, "contrast_rms": +1, "clipped_highlights": -1, "clipped_shadows": -1,
+    # focus: change spread everywhere and moving around
     "motion_gini": -1, "change_gini": -1, "focus_persistence": -1,
 }
