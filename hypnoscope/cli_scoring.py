@@ -12,7 +12,6 @@ import typer
 from rich.console import Console
 
 from hypnoscope.scoring.model import default_model_path
-from hypnoscope.scoring.train import DEFAULT_C
 
 
 def _command() -> str:
@@ -29,8 +28,9 @@ def train_cmd(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Model file to write (default: the package's default model).")]
     = None,
-    c: Annotated[float, typer.Option("--C", help="Inverse regularisation strength.")]
-    = DEFAULT_C,
+    c: Annotated[float | None, typer.Option(
+        "--C", help="Inverse regularisation strength (default: chosen out of source).")]
+    = None,
     group_by: Annotated[str, typer.Option(help="Source column for out-of-source calibration "
                                                "(auto: repo, else source).")] = "auto",
 ):
@@ -55,7 +55,7 @@ def evaluate_cmd(
     work: Annotated[Path | None, typer.Option(help="Folder for the transcoded copies.")]
     = None,
     workers: Annotated[int, typer.Option(min=1)] = 2,
-    c: Annotated[float, typer.Option("--C")] = DEFAULT_C,
+    c: Annotated[float | None, typer.Option("--C")] = None,
     group_by: Annotated[str, typer.Option()] = "auto",
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the figures as Markdown.")]

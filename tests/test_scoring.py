@@ -103,9 +103,13 @@ def test_scorecard_reads_the_thesis_direction():
     rows = [{"metric": "cuts_per_minute", "factor": "fluidity", "auc": 0.1,
              "cliffs_delta": -0.8, "p_value": 0.001},
             {"metric": "motion_energy", "factor": "pace", "auc": 0.55, "cliffs_delta": 0.1,
-             "p_value": 0.5}]
+             "p_value": 0.5},
+            {"metric": "morph_index", "factor": "wander", "auc": 0.2, "cliffs_delta": -0.6,
+             "p_value": 0.001}]
     card = {c["claim"]: c for c in thesis_scorecard(rows)}
     # generated video cutting far less than camera footage supports "fluid"
-    assert card["fluid"]["verdict"].startswith("supported")
+    assert card["fluid"]["verdict"] == "supported (strong)"
     assert card["slow, constant pressure"]["verdict"] == "not supported"
+    # generated video morphing *less* than camera footage contradicts the claim
+    assert card["wandering, morphing"]["verdict"] == "contradicted"
     assert card["polished"]["verdict"] == "no data"

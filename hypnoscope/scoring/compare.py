@@ -54,24 +54,31 @@ def compare_groups(values: dict[str, dict[str, Sequence[float]]], a: str, b: str
     return rows
 
 
-def verdict(auc: float) -> str:
-    """Words for a direction-adjusted AUC (0.5 = no difference)."""
-    if not np.isfinite(auc):
+def verdict(evidence: list[dict[str, Any]], n_tests: int, alpha: float = 0.05) -> str:
+    """Words for a claim from its metrics' direction-adjusted AUCs and p-values: a metric
+    counts when its Mann-Whitney p-value passes Bonferroni's correction over ``n_tests``
+    metrics and its AUC is at least 0.62 (or at most 0.38) in the thesis's direction."""
+    if not evidence:
         return "no data"
-    if auc >= 0.75:
-        return "supported (strong)"
-    if auc >= 0.62:
-        return "supported (moderate)"
-    if auc > 0.38:
-        return "not supported"
-    return "contradicted"
+    cut = alpha / max(n_tests, 1)
+    pro = [e for e in evidence if e["p_value"] < cut and e["thesis_auc"] >= 0.62]
+    con = [e for e in evidence if e["p_value"] < cut and e["thesis_auc"] <= 0.38]
+    if pro and con:
+        return "mixed"
+    if pro:
+        best = max(e["thesis_auc"] for e in pro)
+        return "supported (strong)" if best >= 0.75 else "supported (moderate)"
+    if con:
+        return "contradicted"
+    return "not supported"
 
 
 def thesis_scorecard(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For each claim: the direction-adjusted AUC of each of its metrics (generated versus
     camera, 1 = the thesis holds perfectly, 0.5 = no difference, 0 = the opposite holds),
-    the best and the median, and a verdict from the median."""
+    the strongest evidence, the median, and a verdict (see :func:`verdict`)."""
     by_metric = {r["metric"]: r for r in rows}
+    n_tests = len(rows)
     card = []
     for claim, spec in CLAIMS.items():
         evidence = []
@@ -82,10 +89,10 @@ def thesis_scorecard(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 evidence.append({"metric": r["metric"], "direction": d,
                                  "thesis_auc": float(auc), "cliffs_delta": r["cliffs_delta"],
                                  "p_value": r["p_value"]})
-        evidence.sort(key=lambda e: -e["thesis_auc"])
+        evidence.sort(key=lambda e: -abs(e["thesis_auc"] - 0.5))
         aucs = [e["thesis_auc"] for e in evidence]
         med = float(np.median(aucs)) if aucs else float("nan")
         card.append({"claim": claim, "text": spec["text"], "factors": list(spec["factors"]),
                      "median_thesis_auc": med, "best": evidence[0] if evidence else None,
-                     "verdict": verdict(med), "evidence": evidence})
+                     "verdict": verdict(evidence, n_tests), "evidence": evidence})
     return card

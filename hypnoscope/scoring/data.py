@@ -39,11 +39,13 @@ def load_records(db: str | Path, where: str = "") -> list[Record]:
             f"SELECT video_id, path, label, source, source_facts, frame_times, duration_s, "
             f"extra FROM videos WHERE {cond} ORDER BY path").fetchall()
         series: dict[str, dict[str, np.ndarray]] = {}
-        for vid, name, value in con.execute("SELECT video_id, name, value FROM series"):
+        for vid, name, value in con.execute(
+                "SELECT video_id, name, value FROM series").fetchall():
             series.setdefault(vid, {})[name] = np.array(
                 [np.nan if v is None else v for v in value], dtype=float)
         events: dict[str, dict[str, list[float]]] = {}
-        for vid, ev, t in con.execute("SELECT video_id, event, t FROM events ORDER BY t"):
+        for vid, ev, t in con.execute(
+                "SELECT video_id, event, t FROM events ORDER BY t").fetchall():
             events.setdefault(vid, {}).setdefault(ev, []).append(float(t))
     finally:
         con.close()

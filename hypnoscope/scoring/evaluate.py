@@ -15,7 +15,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from hypnoscope.scoring.features import WindowTable
 from hypnoscope.scoring.model import Model
-from hypnoscope.scoring.train import DEFAULT_C, fit_model
+from hypnoscope.scoring.train import fit_model
 
 #: Source facts a format detector would use (with container, codec and audio); never
 #: model features.
@@ -43,7 +43,7 @@ class Scores:
         self.video_group = np.array([self.group[self.video == v][0] for v in ids])
 
 
-def fold_models(table: WindowTable, C: float = DEFAULT_C) -> dict[str, Model]:
+def fold_models(table: WindowTable, C: float | None = None) -> dict[str, Model]:
     """One model per held-out source, fitted on all the other sources."""
     models = {}
     for g in np.unique(table.group):

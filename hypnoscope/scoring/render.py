@@ -111,7 +111,7 @@ def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
 def scorecard_table(card: list[dict[str, Any]]) -> Table:
     t = Table(title="thesis scorecard (AUC in the thesis's direction: 1 = holds, "
                     "0.5 = no difference, 0 = the opposite)", header_style="bold")
-    for h in ("claim", "verdict", "median AUC", "strongest evidence"):
+    for h in ("claim", "verdict", "median AUC", "strongest effect"):
         t.add_column(h)
     for c in card:
         best = c["best"]

@@ -23,7 +23,7 @@ from hypnoscope.scoring.evaluate import (
 )
 from hypnoscope.scoring.features import MODEL_WINDOW_S, build_table, label_to_y
 from hypnoscope.scoring.model import Model
-from hypnoscope.scoring.train import DEFAULT_C, fit_model
+from hypnoscope.scoring.train import fit_model
 
 #: The common formats of the invariance check: (name, extension, height px, fps).
 COMMON_FORMATS = (("h264-240p-8fps", ".mp4", 240, 8.0), ("gif-240p-8fps", ".gif", 240, 8.0))
@@ -47,7 +47,7 @@ def table_of(records: list[Record], group_by: str = "auto", features=None):
                         for r in records], features=features)
 
 
-def train(db: str | Path, out: str | Path, *, C: float = DEFAULT_C, group_by: str = "auto",
+def train(db: str | Path, out: str | Path, *, C: float | None = None, group_by: str = "auto",
           command: str = "") -> Model:
     """Fit the model on every labelled video of ``db`` and write it to ``out``."""
     records = labelled(load_records(db))
@@ -106,7 +106,7 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
     return out, failed
 
 
-def evaluate(db: str | Path, *, C: float = DEFAULT_C, group_by: str = "auto",
+def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
              transcode: bool = True, work: Path | None = None, workers: int = 2,
              on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Leave-one-source-out evaluation: the model natively, a metadata-only baseline, and

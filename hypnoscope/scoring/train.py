@@ -18,8 +18,11 @@ from sklearn.model_selection import LeaveOneGroupOut
 from hypnoscope.scoring.features import MODEL_HOP_S, MODEL_WINDOW_S, WindowTable
 from hypnoscope.scoring.model import REFERENCE_QUANTILES, Model
 
-#: Inverse regularisation strength of the logistic regression.
-DEFAULT_C = 0.1
+#: Inverse regularisation strengths of the logistic regression tried by
+#: :func:`fit_model`; the one with the best out-of-source AUC on the training sources wins.
+C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
+#: Used when a single strength is asked for.
+DEFAULT_C = 0.03
 
 
 def sample_weights(y: np.ndarray, video: np.ndarray) -> np.ndarray:
@@ -136,26 +139,46 @@ def reference_percentiles(table: WindowTable) -> dict[str, dict[str, list[float]
     return ref
 
 
+def weighted_auc(y: np.ndarray, z: np.ndarray, w: np.ndarray) -> float:
+    """ROC AUC of scores ``z`` under sample weights ``w`` (nan rows ignored)."""
+    from sklearn.metrics import roc_auc_score
+
+    m = np.isfinite(z)
+    if len(np.unique(y[m])) < 2:
+        return float("nan")
+    return float(roc_auc_score(y[m], z[m], sample_weight=w[m]))
+
+
 def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
-              C: float = DEFAULT_C, provenance: dict[str, Any] | None = None) -> Model:
+              C: float | None = None, provenance: dict[str, Any] | None = None) -> Model:
     """The full model: decision function on all rows, calibration out of source,
-    reference percentiles from ``reference_table`` (default: ``table``)."""
+    reference percentiles from ``reference_table`` (default: ``table``).
+
+    With ``C`` None the regularisation strength is chosen from :data:`C_GRID` by the
+    out-of-source AUC over the training sources (the predicted source never among them),
+    so nothing is tuned on the footage being predicted."""
     labelled = table.subset(table.y >= 0)
     if len(np.unique(labelled.y)) < 2:
         raise ValueError("training needs windows of both classes (label 'ai' and "
                          "'real'/'human_cgi')")
     if len(np.unique(labelled.group)) < 2:
         raise ValueError("training needs at least two sources to calibrate out of source")
+    w = sample_weights(labelled.y, labelled.video)
+    grid = (C,) if C is not None else C_GRID
+    tried = {c: out_of_source_decisions(labelled, c) for c in grid}
+    aucs = {c: weighted_auc(labelled.y, z, w) for c, z in tried.items()}
+    C = max(grid, key=lambda c: (np.nan_to_num(aucs[c], nan=-1.0), -c))
     core = fit_core(labelled, C)
-    z = out_of_source_decisions(labelled, C)
-    a, b = fit_platt(z, labelled.y, sample_weights(labelled.y, labelled.video))
+    a, b = fit_platt(tried[C], labelled.y, w)
     ref = reference_percentiles(reference_table or labelled)
     return Model(
         features=core.features, scale=core.scale.tolist(), mean=core.mean.tolist(),
         std=core.std.tolist(), fill=core.fill.tolist(), coef=core.coef.tolist(),
         intercept=core.intercept, platt_a=a, platt_b=b, window_s=MODEL_WINDOW_S,
         hop_s=MODEL_HOP_S, reference=ref,
-        provenance={**(provenance or {}), "C": C, "n_windows": int(len(labelled.y)),
+        provenance={**(provenance or {}), "C": C,
+                    "C_out_of_source_auc": {str(c): v for c, v in aucs.items()},
+                    "n_windows": int(len(labelled.y)),
                     "n_videos": int(len(labelled.video_ids())),
                     "n_sources": int(len(np.unique(labelled.group)))},
     )
