@@ -157,14 +157,8 @@ def analysis_panel(a: Analysis) -> Group:
         if name is not None:  # on the reports' shared scale, so flat looks flat
             facts.add_row(name, Text(shared_spark(a.series[name], curve.y_floor, 48),
                                      style=curve.color))
-
-
     if a.events.get("transitions"):
         facts.add_row("transitions", transition_text(a))
-    if "motion" in a.series:
-        facts.add_row("motion", sparkline(a.series["motion"]))
-    if "tension" in a.series:
-        facts.add_row("tension", sparkline(a.series["tension"]))
     for note in a.source.notes:
         facts.add_row("note", Text(note, style="yellow"))
     metrics = Table(title=None, show_lines=False, header_style="bold")

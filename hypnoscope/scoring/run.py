@@ -50,9 +50,12 @@ def table_of(records: list[Record], group_by: str = "auto", features=None):
 def train(db: str | Path, out: str | Path, *, C: float | None = None, group_by: str = "auto",
           command: str = "") -> Model:
     """Fit the model on every labelled video of ``db`` and write it to ``out``."""
+    from hypnoscope.metrics import metric_specs
+
     records = labelled(load_records(db))
     table = table_of(records, group_by)
-    model = fit_model(table, C=C, provenance={
+    everything = table_of(records, group_by, features=list(metric_specs()))
+    model = fit_model(table, reference_table=everything, C=C, provenance={
         "name": Path(out).stem, "hypnoscope_version": __version__, "database": str(db),
         "command": command, "group_by": group_by,
         "labels": {lab: sum(1 for r in records if r.label == lab)

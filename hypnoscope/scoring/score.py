@@ -33,18 +33,20 @@ def factor_percentiles(metrics: dict[str, float], model: Model, cls: str) -> dic
 
 
 def _phrase(name: str, value: float, model: Model, toward_ai: bool) -> str:
-    """A reason in words: the metric, its value, and the two reference medians."""
+    """A reason in words: the metric, its value, where it falls among camera footage, and
+    the two reference medians."""
     spec = metric_specs().get(name)
-    unit = f" {spec.unit}" if spec and spec.unit not in ("", "0..1", "ratio") else ""
-    meaning = spec.meaning if spec else name
+    unit = f" {spec.unit}" if spec and spec.unit not in ("", "0..1", "ratio", "share",
+                                                         "correlation") else ""
+    label = name.replace("_", " ")
     real = model.reference_median(name, "real")
     ai = model.reference_median(name, "ai")
     pct = model.percentile(name, value, "real")
     where = (f"higher than {pct:.0f} % of camera footage" if pct >= 50
              else f"lower than {100 - pct:.0f} % of camera footage")
-    side = "like generated video" if toward_ai else "like camera footage"
-    return (f"{name} = {value:.3g}{unit} ({meaning}): {where}; camera median {real:.3g}, "
-            f"generated median {ai:.3g} — {side}")
+    side = "points to generated" if toward_ai else "points to camera"
+    return (f"{label} {value:.3g}{unit}: {where} (camera median {real:.3g}, generated "
+            f"{ai:.3g}); {side}")
 
 
 def reasons(metrics: dict[str, float], model: Model, k: int = 5) -> list[dict[str, Any]]:
@@ -65,6 +67,12 @@ def reasons(metrics: dict[str, float], model: Model, k: int = 5) -> list[dict[st
     return out
 
 
+def _median(values: list[float]) -> float:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if len(v) else float("nan")
+
+
 def score_signals(sig: SignalSet, model: Model) -> dict[str, Any]:
     """Scores for a whole video from its signals; ``status`` is ``"insufficient"`` (with a
     reason and no numbers) when no window of the model's length can be scored."""
@@ -78,11 +86,11 @@ def score_signals(sig: SignalSet, model: Model) -> dict[str, Any]:
     # the video's reasons come from the window closest to the video's verdict
     video_p = float(np.mean(p))
     rep = int(np.argmin(np.abs(p - video_p)))
-    mean_metrics = {k: float(np.nanmedian([m.get(k, np.nan) for _, _, m in rows]))
-                    for k in rows[0][2]}
+    mean_metrics = {k: _median([m.get(k, np.nan) for _, _, m in rows]) for k in rows[0][2]}
     f_real = factor_percentiles(mean_metrics, model, "real")
     f_ai = factor_percentiles(mean_metrics, model, "ai")
     index_parts = [f_real[f] for f in INDEX_FACTORS if f in f_real]
+    details = reasons(rows[rep][2], model)
     return {
         "status": "ok",
         "ai_likeness": video_p,
@@ -90,8 +98,10 @@ def score_signals(sig: SignalSet, model: Model) -> dict[str, Any]:
         "windows": [{"start_s": a, "end_s": b, "ai_likeness": float(pi)}
                     for (a, b, _), pi in zip(rows, p, strict=True)],
         "window_s": model.window_s,
-        "factors": {f: {"pct_vs_real": f_real.get(f), "pct_vs_ai": f_ai.get(f)}
+        "factors": {f: {"value": f_real.get(f), "pct_real": f_real.get(f),
+                        "pct_ai": f_ai.get(f)}
                     for f in sorted(set(f_real) | set(f_ai))},
-        "reasons": reasons(rows[rep][2], model),
+        "reasons": [r["text"] for r in details],
+        "reason_details": details,
         "model": model.provenance.get("name", "default"),
     }
