@@ -144,7 +144,7 @@ def _array(values: Sequence[Any]) -> np.ndarray:
 
 def _num(x: float) -> float | None:
     x = float(x)
-    return None if not math.isfinite(x) else float(f"{x:.8g}")
+    return None if not math.isfinite(x) else x  # full precision: exact round trip
 
 
 def _clean(a: np.ndarray) -> list[float | None]:

@@ -76,7 +76,8 @@ def test_model_roundtrips_through_json_and_scores(records, tmp_path):
     assert s_slow["ai_likeness"] > 0.8 > 0.2 > s_fast["ai_likeness"]
     assert s_slow["hypnotic_index"] > s_fast["hypnotic_index"]
     assert 1 <= len(s_slow["reasons"]) <= 5
-    assert all("camera median" in r["text"] for r in s_slow["reasons"])
+    assert all("camera median" in r for r in s_slow["reasons"])
+    assert [d["text"] for d in s_slow["reason_details"]] == s_slow["reasons"]
     assert score_signals(slow, model)["ai_likeness"] == pytest.approx(s_slow["ai_likeness"])
 
 
@@ -113,3 +114,17 @@ def test_scorecard_reads_the_thesis_direction():
     # generated video morphing *less* than camera footage contradicts the claim
     assert card["wandering, morphing"]["verdict"] == "contradicted"
     assert card["polished"]["verdict"] == "no data"
+
+
+def test_every_analysis_is_scored_by_the_shipped_model(pan_clip):
+    import hypnoscope
+    from hypnoscope.scoring.model import load_default_model
+
+    if load_default_model() is None:
+        pytest.skip("no model shipped")
+    s = hypnoscope.analyze(pan_clip).to_dict()["scores"]
+    assert s["status"] == "ok"
+    assert 0.0 <= s["ai_likeness"] <= 1.0 and 0.0 <= s["hypnotic_index"] <= 100.0
+    assert 1 <= len(s["reasons"]) <= 5
+    assert set(s["factors"]) >= {"fluidity", "pace", "polish"}
+    assert all(0 <= w["ai_likeness"] <= 1 for w in s["windows"])
