@@ -80,11 +80,12 @@ def _analyze_copy(args: tuple[str, str, int, float, float]) -> tuple[str, Any]:
 
 
 def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], work: Path,
-                       workers: int = 2, seconds: float = MODEL_WINDOW_S,
+                       workers: int = 2, seconds: float = MODEL_WINDOW_S + 0.25,
                        on_progress: Callable[[int, int], None] | None = None
                        ) -> tuple[list[Record], list[str]]:
     """The records re-analyzed after transcoding each file to the common format ``fmt``,
-    trimmed to ``seconds`` (one model window); and the paths that failed."""
+    trimmed to ``seconds`` (one model window, plus a margin for the last frame's duration
+    and GIF's centisecond timestamps); and the paths that failed."""
     from hypnoscope.metrics import SignalSet
 
     name, ext, height, fps = fmt
