@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,18 +99,35 @@ def _clean(a: np.ndarray) -> list[float | None]:
 
 
 def run_extractors(reader: VideoReader, extractors: Sequence[Extractor],
-                   flow_engine: FlowEngine | None = None) -> np.ndarray:
+                   flow_engine: FlowEngine | None = None,
+                   timings: dict[str, float] | None = None) -> np.ndarray:
     """Feed every analysis frame of ``reader`` to every extractor, once. Returns the times.
 
-    Only the current frame and the previous distinct one are held in memory.
+    Only the current frame and the previous distinct one are held in memory. When
+    ``timings`` is given, it receives the seconds spent in each extractor's ``update``
+    (a shared intermediate is charged to the first extractor that asks for it) and in
+    ``"decode"`` (decoding, scaling and sampling).
     """
     flow_engine = flow_engine or FlowEngine()
     times: list[float] = []
     prev: FrameContext | None = None
-    for frame in reader:
+    clock = time.perf_counter
+    frames = iter(reader)
+    while True:
+        t0 = clock()
+        frame = next(frames, None)
+        if timings is not None:
+            timings["decode"] = timings.get("decode", 0.0) + clock() - t0
+        if frame is None:
+            break
         ctx = FrameContext(frame, prev, flow_engine)
         for ex in extractors:
+            if timings is None:
+                ex.update(ctx)
+                continue
+            t0 = clock()
             ex.update(ctx)
+            timings[ex.name] = timings.get(ex.name, 0.0) + clock() - t0
         times.append(frame.t)
         if not ctx.is_duplicate:
             ctx.release()
@@ -120,17 +138,22 @@ def run_extractors(reader: VideoReader, extractors: Sequence[Extractor],
 def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
             fps: float = DecodeOptions.fps, window_s: float = DEFAULT_WINDOW_S,
             extractors: Sequence[Extractor] | None = None,
-            on_progress: Callable[[float, float], None] | None = None) -> Analysis:
+            on_progress: Callable[[float, float], None] | None = None,
+            timings: dict[str, float] | None = None,
+            model: Any = "default") -> Analysis:
     """Analyze one video in a single decode pass.
 
     ``height`` is the analysis height in px, ``fps`` the canonical analysis rate in frames/s,
-    ``window_s`` the length of the fixed windows in s. Raises
+    ``window_s`` the length of the fixed windows in s; ``timings``, when given, receives the
+    seconds spent decoding and in each extractor; ``model`` is the calibrated model that
+    scores the result (``"default"``: the one shipped in the package, None: no scores).
+    Raises
     :class:`hypnoscope.errors.VideoError` when the file cannot be analyzed.
     """
     options = DecodeOptions(height=height, fps=fps)
     extractors = list(extractors) if extractors is not None else default_extractors()
     with VideoReader(path, options, on_progress=on_progress) as reader:
-        times = run_extractors(reader, extractors)
+        times = run_extractors(reader, extractors, timings=timings)
         facts = reader.facts
     series: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}
@@ -140,6 +163,15 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         units.update(ex.units())
         events.update(ex.events())
     sig = SignalSet(t=times, series=series, events=events, start=0.0, end=facts.duration_s)
+    extras: dict[str, Any] = {}
+    if isinstance(model, str) and model == "default":
+        from hypnoscope.scoring.model import load_default_model
+
+        model = load_default_model()
+    if model is not None:
+        from hypnoscope.scoring.score import score_signals
+
+        extras["scores"] = score_signals(sig, model)
     return Analysis(
         source=facts,
         options={"height": options.height, "fps": options.fps, "window_s": window_s},
@@ -150,4 +182,5 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         metrics=compute_metrics(sig),
         windows=compute_windows(sig, window_s),
         window_s=window_s,
+        extras=extras,
     )

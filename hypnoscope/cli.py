@@ -122,6 +122,15 @@ def demo_cmd(
     raise typer.Exit(run_demo(out, Console(), write_json=json_out))
 
 
+def _register_commands() -> None:
+    from hypnoscope import cli_scoring
+
+    cli_scoring.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -134,6 +134,7 @@ class VideoReader:
         self.on_progress = on_progress
         self.facts = SourceFacts(path=self.path)
         self._container = None
+        self._image_format: str | None = None
 
     # -- opening -------------------------------------------------------------------------
     def __enter__(self) -> VideoReader:
@@ -167,8 +168,8 @@ class VideoReader:
         if not container.streams.video:
             kind = "audio only" if container.streams.audio else "no streams FFmpeg can decode"
             raise VideoError(path, f"no video stream ({kind})")
-        if fmt in STILL_IMAGE_FORMATS or fmt.endswith("_pipe"):
-            raise VideoError(path, f"a still image ({fmt.removesuffix('_pipe')}), not a video")
+        self._image_format = fmt.removesuffix("_pipe") if (
+            fmt in STILL_IMAGE_FORMATS or fmt.endswith("_pipe")) else None
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         f = self.facts
@@ -182,6 +183,14 @@ class VideoReader:
         f.codec = cc.name
         f.width, f.height = int(cc.width or 0), int(cc.height or 0)
         f.pix_fmt = cc.pix_fmt or ""
+        if self._image_format == "webp" and _is_animated_webp(path):
+            # FFmpeg's WebP decoder reads stills only; animated WebP goes through Pillow.
+            from PIL import Image
+
+            with Image.open(path) as im:
+                cc_w, cc_h = im.size
+            f.codec, f.width, f.height, f.container = "webp", cc_w, cc_h, "webp"
+            return
         f.has_audio = bool(container.streams.audio)
         rate = stream.average_rate or stream.guessed_rate
         f.nominal_fps = float(rate) if rate else None
@@ -194,6 +203,9 @@ class VideoReader:
 
     # -- decoding ------------------------------------------------------------------------
     def _decoded_frames(self) -> Iterator[av.VideoFrame]:
+        if self._image_format == "webp" and _is_animated_webp(self.path):
+            yield from _animated_webp_frames(self.path)
+            return
         container = self._container
         stream = container.streams.video[0]
         failed = 0
@@ -282,6 +294,8 @@ class VideoReader:
                 raise VideoError(self.path, f"no frame could be decoded "
                                             f"({f.frames_failed} failed: corrupt data)")
             raise VideoError(self.path, "no frame could be decoded (truncated or corrupt)")
+        if n_dec == 1 and self._image_format:
+            raise VideoError(self.path, f"a still image ({self._image_format}), not a video")
         if n_dec == 1:
             raise VideoError(self.path, "only one frame: a still, at least 2 frames are "
                                         "needed for temporal analysis")
@@ -304,6 +318,30 @@ class VideoReader:
             f.notes.append(f"{f.frames_failed} frame(s) failed to decode; analyzed the rest")
         if n_out < 2:
             raise VideoError(self.path, "fewer than 2 analysis frames")
+
+
+def _is_animated_webp(path: str) -> bool:
+    """True when a RIFF/WEBP file carries an animation (an ``ANIM`` chunk)."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    return head[:4] == b"RIFF" and head[8:12] == b"WEBP" and b"ANIM" in head
+
+
+def _animated_webp_frames(path: str) -> Iterator[av.VideoFrame]:
+    """Frames of an animated WebP decoded by Pillow, as PyAV frames with timestamps (ms)."""
+    from fractions import Fraction
+
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as im:
+        t_ms = 0
+        for page in ImageSequence.Iterator(im):
+            rgb = np.asarray(page.convert("RGB"))
+            fr = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            fr.pts = t_ms
+            fr.time_base = Fraction(1, 1000)
+            yield fr
+            t_ms += int(page.info.get("duration", 100) or 100)
 
 
 def _ffmpeg_reason(e: Exception) -> str:

@@ -108,7 +108,8 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: floa
             from fractions import Fraction
             rate = Fraction(fps).limit_denominator(1001)
             stream = container.add_stream(codec, rate=rate)
-            stream.pix_fmt = "yuv420p"
+            stream.pix_fmt = {"mjpeg": "yuvj420p", "ffv1": "yuv444p",
+                              "libx264rgb": "rgb24"}.get(codec, "yuv420p")
             if codec == "libx264":
                 stream.options = {"crf": str(crf), "preset": "veryfast"}
             elif codec == "libvpx":
@@ -121,12 +122,12 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: floa
             stream.set_display_rotation(rotation)
         if tb_den is not None:
             from fractions import Fraction
-            stream.time_base = Fraction(1, tb_den)
+            stream.codec_context.time_base = Fraction(1, tb_den)
         for i, rgb in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             if times is not None:
                 frame.pts = int(round(times[i] * tb_den))
-                frame.time_base = stream.time_base
+                frame.time_base = stream.codec_context.time_base
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():

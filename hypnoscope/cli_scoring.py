@@ -1,0 +1,131 @@
+"""Commands of the calibration: ``train``, ``evaluate`` and ``compare``."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hypnoscope.scoring.model import default_model_path
+from hypnoscope.scoring.train import DEFAULT_C
+
+
+def _command() -> str:
+    return " ".join(shlex.quote(a) for a in ["hypnoscope", *sys.argv[1:]])
+
+
+def _fail(msg: str) -> None:
+    Console(stderr=True).print(msg, markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+def train_cmd(
+    db: Annotated[Path, typer.Option("--db", help="Results database with labelled videos.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Model file to write (default: the package's default model).")]
+    = None,
+    c: Annotated[float, typer.Option("--C", help="Inverse regularisation strength.")]
+    = DEFAULT_C,
+    group_by: Annotated[str, typer.Option(help="Source column for out-of-source calibration "
+                                               "(auto: repo, else source).")] = "auto",
+):
+    """Fit the calibrated AI-likeness model and the reference percentiles."""
+    from hypnoscope.scoring.run import train
+
+    out = out or default_model_path()
+    try:
+        model = train(db, out, C=c, group_by=group_by, command=_command())
+    except (ValueError, FileNotFoundError) as e:
+        _fail(f"{db}: {e}")
+    p = model.provenance
+    Console().print(f"wrote {out}: {len(model.features)} features, {p['n_videos']} videos, "
+                    f"{p['n_windows']} windows, {p['n_sources']} sources")
+
+
+def evaluate_cmd(
+    db: Annotated[Path, typer.Option("--db", help="Results database with labelled videos.")],
+    transcode: Annotated[bool, typer.Option("--transcode/--no-transcode",
+                                            help="Also re-score common-format copies.")]
+    = True,
+    work: Annotated[Path | None, typer.Option(help="Folder for the transcoded copies.")]
+    = None,
+    workers: Annotated[int, typer.Option(min=1)] = 2,
+    c: Annotated[float, typer.Option("--C")] = DEFAULT_C,
+    group_by: Annotated[str, typer.Option()] = "auto",
+    json_out: Annotated[Path | None, typer.Option("--json")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write the figures as Markdown.")]
+    = None,
+):
+    """Leave-one-source-out evaluation, a metadata-only baseline, and common-format copies."""
+    from rich.progress import Progress
+
+    from hypnoscope.scoring.render import evaluation_markdown, evaluation_table, per_source_table
+    from hypnoscope.scoring.run import evaluate
+
+    console = Console()
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        tasks: dict[str, int] = {}
+
+        def on_progress(name: str, i: int, n: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"transcode + analyze ({name})", total=n)
+            bar.update(tasks[name], completed=i)
+
+        try:
+            res = evaluate(db, C=c, group_by=group_by, transcode=transcode, work=work,
+                           workers=workers, on_progress=on_progress)
+        except (ValueError, FileNotFoundError) as e:
+            _fail(f"{db}: {e}")
+    console.print(evaluation_table(res))
+    console.print(per_source_table(res["native"]))
+    if json_out:
+        json_out.write_text(json.dumps(res, indent=1))
+    if markdown:
+        markdown.write_text(evaluation_markdown(res, _command()))
+
+
+def compare_cmd(
+    db: Annotated[Path, typer.Option("--db", help="Results database.")],
+    by: Annotated[str, typer.Option(help="label (generated vs camera) or a two-valued "
+                                         "column such as source.")] = "label",
+    json_out: Annotated[Path | None, typer.Option("--json")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write the scorecard as Markdown.")]
+    = None,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML comparison report.")]
+    = None,
+):
+    """Every metric compared between two groups, and the thesis scorecard."""
+    from hypnoscope.scoring.render import compare_table, scorecard_markdown, scorecard_table
+    from hypnoscope.scoring.run import compare
+
+    try:
+        res = compare(db, by=by)
+    except (ValueError, FileNotFoundError) as e:
+        _fail(f"{db}: {e}")
+    console = Console()
+    console.print(compare_table(res))
+    if "scorecard" in res:
+        console.print(scorecard_table(res["scorecard"]))
+    if json_out:
+        json_out.write_text(json.dumps(res, indent=1))
+    if markdown and "scorecard" in res:
+        markdown.write_text(f"Produced by `{_command()}`.\n\n"
+                            + scorecard_markdown(res["scorecard"]) + "\n")
+    if report:
+        try:
+            from hypnoscope.report.html import render_compare_report
+        except ImportError:
+            _fail("HTML reports are not available in this build")
+        report.write_text(render_compare_report(res))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the calibration commands to ``app``."""
+    app.command("train")(train_cmd)
+    app.command("evaluate")(evaluate_cmd)
+    app.command("compare")(compare_cmd)

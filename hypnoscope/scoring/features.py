@@ -1,0 +1,100 @@
+"""Window-level feature tables for calibration, built from per-frame series.
+
+Metrics are pure functions of the series, so the model's window length is independent of the
+analysis's reporting windows: the windows the model needs are recomputed from the series.
+No metadata (container, codec, size, rate, duration, audio) ever enters a feature table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hypnoscope.metrics import SignalSet, compute_metrics, metric_specs, window_bounds
+
+#: The model's window length and hop, s. The shortest generated clips in the reference
+#: corpus are 1.6 s long, so every clip gives at least one window.
+MODEL_WINDOW_S = 1.5
+MODEL_HOP_S = 0.75
+#: A window needs at least this many analysis frames to be scored.
+MIN_FRAMES = 4
+
+#: Metrics never used as features, with the reason.
+EXCLUDED: dict[str, str] = {
+    "shot_length_median": "equals the window length when the window has no cut",
+    "longest_shot": "equals the window length when the window has no cut",
+}
+
+
+def candidate_features(names: Iterable[str] | None = None) -> list[str]:
+    """The metrics that may be features: every documented metric not in :data:`EXCLUDED`."""
+    names = list(names) if names is not None else list(metric_specs())
+    return [n for n in names if n not in EXCLUDED]
+
+
+def window_metric_rows(sig: SignalSet, length: float = MODEL_WINDOW_S,
+                       hop: float = MODEL_HOP_S) -> list[tuple[float, float, dict]]:
+    """(start, end, metrics) of every complete window with enough distinct frames."""
+    rows = []
+    for a, b in window_bounds(sig.duration, length, hop):
+        w = sig.window(a, b)
+        if len(w.t) < MIN_FRAMES:
+            continue
+        rows.append((a, b, compute_metrics(w)))
+    return rows
+
+
+@dataclass
+class WindowTable:
+    """One row per window: ``X`` (n, f) feature values (nan allowed), ``y`` 1 for
+    generated and 0 for camera/human-made (-1 unknown), ``video`` and ``group`` (source)
+    per row, and ``start`` (s)."""
+
+    features: list[str]
+    X: np.ndarray
+    y: np.ndarray
+    video: np.ndarray
+    group: np.ndarray
+    start: np.ndarray
+
+    def video_ids(self) -> np.ndarray:
+        return np.unique(self.video)
+
+    def subset(self, mask: np.ndarray) -> WindowTable:
+        return WindowTable(self.features, self.X[mask], self.y[mask], self.video[mask],
+                           self.group[mask], self.start[mask])
+
+
+def label_to_y(label: str | None) -> int:
+    """1 for 'ai' (generated), 0 for camera or human-made footage, -1 when unknown."""
+    if label is None:
+        return -1
+    label = label.strip().lower()
+    if label in {"ai", "generated", "fake", "synthetic"}:
+        return 1
+    if label in {"real", "camera", "human_cgi", "human", "cgi"}:
+        return 0
+    return -1
+
+
+def build_table(records: Sequence[tuple[str, str | None, str | None, SignalSet]],
+                features: Sequence[str] | None = None, length: float = MODEL_WINDOW_S,
+                hop: float = MODEL_HOP_S) -> WindowTable:
+    """A window table from (video_id, label, group, signals) records."""
+    rows, ys, vids, groups, starts = [], [], [], [], []
+    feats = list(features) if features is not None else None
+    for vid, label, group, sig in records:
+        for a, _b, m in window_metric_rows(sig, length, hop):
+            if feats is None:
+                feats = candidate_features(m)
+            rows.append([m.get(f, np.nan) for f in feats])
+            ys.append(label_to_y(label))
+            vids.append(vid)
+            groups.append(group or "")
+            starts.append(a)
+    feats = feats or []
+    X = np.asarray(rows, dtype=float).reshape(len(rows), len(feats))
+    return WindowTable(feats, X, np.asarray(ys, int), np.asarray(vids, object),
+                       np.asarray(groups, object), np.asarray(starts, float))

@@ -1,0 +1,131 @@
+"""Evaluation and comparison results as rich tables and as Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def _f(x: Any, d: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.{d}f}"
+    return str(x)
+
+
+def evaluation_rows(res: dict[str, Any]) -> list[list[str]]:
+    """Rows (setting, level, n, AUC, accuracy, Brier, ECE) for every evaluated setting."""
+    rows = []
+
+    def add(name, block, level):
+        b = block.get(level, {})
+        rows.append([name, level, _f(b.get("n")), _f(b.get("auc")), _f(b.get("accuracy")),
+                     _f(b.get("brier")), _f(b.get("ece"))])
+
+    add("native", res["native"], "window")
+    add("native", res["native"], "video")
+    mb = res["metadata_baseline"]
+    rows.append(["metadata-only baseline (native)", "video", _f(mb.get("n")), _f(mb.get("auc")),
+                 _f(mb.get("accuracy")), "–", "–"])
+    for name, block in res.get("transcoded", {}).items():
+        add(name, block, "window")
+        add(name, block, "video")
+        mb = block["metadata_baseline"]
+        rows.append([f"metadata-only baseline ({name})", "video", _f(mb.get("n")),
+                     _f(mb.get("auc")), _f(mb.get("accuracy")), "–", "–"])
+    return rows
+
+
+HEAD = ["setting", "level", "n", "ROC AUC", "accuracy @0.5", "Brier", "ECE"]
+
+
+def evaluation_table(res: dict[str, Any]) -> Table:
+    t = Table(title="leave-one-source-out evaluation", header_style="bold")
+    for h in HEAD:
+        t.add_column(h, justify="left" if h in ("setting", "level") else "right")
+    for r in evaluation_rows(res):
+        t.add_row(*r)
+    return t
+
+
+def per_source_table(block: dict[str, Any]) -> Table:
+    t = Table(title="per source (video level, native)", header_style="bold")
+    for h in ("source", "videos", "of which AI", "accuracy", "mean P(AI)"):
+        t.add_column(h, justify="left" if h == "source" else "right")
+    for r in block["per_source"]:
+        t.add_row(r["source"], str(r["videos"]), str(r["ai"]), _f(r["accuracy"], 2),
+                  _f(r["mean_p_ai"], 2))
+    return t
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def evaluation_markdown(res: dict[str, Any], command: str) -> str:
+    """The evaluation as Markdown (for docs/evaluation.md)."""
+    nat = res["native"]
+    parts = [
+        f"Produced by `{command}` (hypnoscope {res['hypnoscope_version']}, "
+        f"{res['n_videos']} labelled videos from {res['n_sources']} sources, model windows of "
+        f"{res['window_s']:g} s).",
+        "",
+        _md_table(HEAD, evaluation_rows(res)),
+        "",
+        "Reliability (video level, native, out-of-source predictions):",
+        "",
+        _md_table(["P(AI) bin", "videos", "mean predicted", "observed AI share"],
+                  [[r["bin"], str(r["n"]), _f(r["mean_predicted"], 2),
+                    _f(r["observed_ai"], 2)] for r in nat["reliability"]]),
+        "",
+        "Per source (video level, native):",
+        "",
+        _md_table(["source", "videos", "of which AI", "accuracy", "mean P(AI)"],
+                  [[r["source"], str(r["videos"]), str(r["ai"]), _f(r["accuracy"], 2),
+                    _f(r["mean_p_ai"], 2)] for r in nat["per_source"]]),
+    ]
+    for name, block in res.get("transcoded", {}).items():
+        if block.get("failed"):
+            parts += ["", f"{name}: {len(block['failed'])} file(s) could not be transcoded:",
+                      *[f"- {x}" for x in block["failed"]]]
+    return "\n".join(parts) + "\n"
+
+
+def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
+    a, b = res["groups"]
+    t = Table(title=f"{a} vs {b} (one value per video: median over its windows)",
+              header_style="bold")
+    for h in ("metric", "factor", f"median {a}", f"median {b}", "Cliff's δ", "AUC", "p"):
+        t.add_column(h, justify="left" if h in ("metric", "factor") else "right")
+    for r in res["metrics"][:limit]:
+        t.add_row(r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}",
+                  f"{r[f'median_{b}']:.4g}", f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}",
+                  f"{r['p_value']:.1e}")
+    return t
+
+
+def scorecard_table(card: list[dict[str, Any]]) -> Table:
+    t = Table(title="thesis scorecard (AUC in the thesis's direction: 1 = holds, "
+                    "0.5 = no difference, 0 = the opposite)", header_style="bold")
+    for h in ("claim", "verdict", "median AUC", "strongest evidence"):
+        t.add_column(h)
+    for c in card:
+        best = c["best"]
+        ev = (f"{best['metric']} (AUC {best['thesis_auc']:.2f}, δ {best['cliffs_delta']:+.2f})"
+              if best else "no metric")
+        med = c["median_thesis_auc"]
+        t.add_row(c["claim"], c["verdict"], "–" if med != med else f"{med:.2f}", ev)
+    return t
+
+
+def scorecard_markdown(card: list[dict[str, Any]]) -> str:
+    rows = []
+    for c in card:
+        ev = ", ".join(f"{e['metric']} {e['thesis_auc']:.2f}" for e in c["evidence"][:4])
+        med = c["median_thesis_auc"]
+        rows.append([c["claim"], c["verdict"], "–" if med != med else f"{med:.2f}", ev])
+    return _md_table(["claim", "verdict", "median thesis AUC", "metrics (thesis AUC)"], rows)

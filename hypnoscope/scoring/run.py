@@ -1,0 +1,189 @@
+"""The calibration workflows behind ``train``, ``evaluate`` and ``compare``: from a results
+database to a model, an evaluation report and a thesis scorecard."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hypnoscope._version import __version__
+from hypnoscope.scoring.compare import compare_groups, thesis_scorecard
+from hypnoscope.scoring.data import Record, load_records
+from hypnoscope.scoring.evaluate import (
+    fold_models,
+    metadata_baseline,
+    predict_out_of_source,
+    summarize,
+)
+from hypnoscope.scoring.features import MODEL_WINDOW_S, build_table, label_to_y
+from hypnoscope.scoring.model import Model
+from hypnoscope.scoring.train import DEFAULT_C, fit_model
+
+#: The common formats of the invariance check: (name, extension, height px, fps).
+COMMON_FORMATS = (("h264-240p-8fps", ".mp4", 240, 8.0), ("gif-240p-8fps", ".gif", 240, 8.0))
+
+
+def group_of(r: Record, group_by: str = "auto") -> str:
+    """The source a record belongs to for leave-one-source-out: the ``repo`` column of the
+    list it came from when present (the strictest: a repository's generated and camera
+    clips are held out together), else its ``source`` tag."""
+    if group_by in ("auto", "repo") and r.extra.get("repo"):
+        return str(r.extra["repo"])
+    return str(r.source or r.extra.get(group_by) or "unknown")
+
+
+def labelled(records: list[Record]) -> list[Record]:
+    return [r for r in records if label_to_y(r.label) >= 0]
+
+
+def table_of(records: list[Record], group_by: str = "auto", features=None):
+    return build_table([(r.video_id, r.label, group_of(r, group_by), r.signals)
+                        for r in records], features=features)
+
+
+def train(db: str | Path, out: str | Path, *, C: float = DEFAULT_C, group_by: str = "auto",
+          command: str = "") -> Model:
+    """Fit the model on every labelled video of ``db`` and write it to ``out``."""
+    records = labelled(load_records(db))
+    table = table_of(records, group_by)
+    model = fit_model(table, C=C, provenance={
+        "name": Path(out).stem, "hypnoscope_version": __version__, "database": str(db),
+        "command": command, "group_by": group_by,
+        "labels": {lab: sum(1 for r in records if r.label == lab)
+                   for lab in sorted({r.label for r in records})},
+    })
+    model.save(out)
+    return model
+
+
+def _analyze_copy(args: tuple[str, str, int, float, float]) -> tuple[str, Any]:
+    src, dst, height, fps, seconds = args
+    from hypnoscope.analysis import analyze
+    from hypnoscope.transcode import transcode
+
+    try:
+        if not os.path.exists(dst):
+            transcode(src, dst, height=height, fps=fps, max_seconds=seconds, upscale=True)
+        a = analyze(dst)
+        return src, (a.times, a.series, a.events, a.source.duration_s, a.source.to_dict())
+    except Exception as e:  # noqa: BLE001 - reported per file
+        return src, e
+
+
+def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], work: Path,
+                       workers: int = 2, seconds: float = MODEL_WINDOW_S,
+                       on_progress: Callable[[int, int], None] | None = None
+                       ) -> tuple[list[Record], list[str]]:
+    """The records re-analyzed after transcoding each file to the common format ``fmt``,
+    trimmed to ``seconds`` (one model window); and the paths that failed."""
+    from hypnoscope.metrics import SignalSet
+
+    name, ext, height, fps = fmt
+    folder = work / name
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(r.path, str(folder / (r.video_id.replace(":", "_") + ext)), height, fps, seconds)
+            for r in records]
+    by_path = {r.path: r for r in records}
+    out, failed = [], []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i, (src, res) in enumerate(pool.map(_analyze_copy, jobs)):
+            if on_progress:
+                on_progress(i + 1, len(jobs))
+            if isinstance(res, Exception):
+                failed.append(f"{src}: {res}")
+                continue
+            t, series, events, duration, facts = res
+            r = by_path[src]
+            out.append(Record(r.video_id, src, r.label, r.source, facts,
+                              SignalSet(t=t, series=series, events=events, start=0.0,
+                                        end=duration), r.extra))
+    return out, failed
+
+
+def evaluate(db: str | Path, *, C: float = DEFAULT_C, group_by: str = "auto",
+             transcode: bool = True, work: Path | None = None, workers: int = 2,
+             on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Leave-one-source-out evaluation: the model natively, a metadata-only baseline, and
+    the same models re-scoring every clip after transcoding to each common format."""
+    records = labelled(load_records(db))
+    table = table_of(records, group_by)
+    models = fold_models(table, C=C)
+    result: dict[str, Any] = {
+        "database": str(db), "hypnoscope_version": __version__, "C": C,
+        "window_s": MODEL_WINDOW_S, "n_videos": len(records),
+        "n_sources": int(len(np.unique(table.group))),
+        "native": summarize(predict_out_of_source(models, table)),
+    }
+    y = np.array([label_to_y(r.label) for r in records])
+    groups = np.array([group_of(r, group_by) for r in records])
+    result["metadata_baseline"] = metadata_baseline([r.facts for r in records], y, groups)
+    if transcode:
+        work = Path(work or tempfile.mkdtemp(prefix="hypnoscope-eval-"))
+        result["transcoded"] = {}
+        for fmt in COMMON_FORMATS:
+            recs, failed = transcoded_records(
+                records, fmt, work, workers,
+                on_progress=(lambda i, n, f=fmt[0]: on_progress(f, i, n)) if on_progress
+                else None)
+            t2 = table_of(recs, group_by, features=table.features)
+            s = summarize(predict_out_of_source(models, t2))
+            y2 = np.array([label_to_y(r.label) for r in recs])
+            g2 = np.array([group_of(r, group_by) for r in recs])
+            s["metadata_baseline"] = metadata_baseline([r.facts for r in recs], y2, g2)
+            s["failed"] = failed
+            result["transcoded"][fmt[0]] = s
+    return result
+
+
+def per_video_values(records: list[Record]) -> dict[str, list[float]]:
+    """Each metric's median over a video's model-length windows, one value per video (so
+    clips of every length compare on the same footing)."""
+    from hypnoscope.scoring.features import window_metric_rows
+
+    out: dict[str, list[float]] = {}
+    for r in records:
+        rows = window_metric_rows(r.signals)
+        keys = rows[0][2].keys() if rows else []
+        for k in keys:
+            out.setdefault(k, []).append(float(np.nanmedian([m[k] for _, _, m in rows]))
+                                         if any(np.isfinite(m[k]) for _, _, m in rows)
+                                         else float("nan"))
+        if not rows:
+            for k in out:
+                out[k].append(float("nan"))
+    return out
+
+
+def compare(db: str | Path, by: str = "label") -> dict[str, Any]:
+    """Metric-by-metric comparison of two groups (``by`` = ``label``: generated versus
+    camera/human-made; or a column such as ``source`` with exactly two values) and the
+    thesis scorecard (for ``label``)."""
+    records = load_records(db)
+    if by == "label":
+        records = labelled(records)
+        key = {r.video_id: ("ai" if label_to_y(r.label) == 1 else "real") for r in records}
+        a, b = "ai", "real"
+    else:
+        key = {r.video_id: str(getattr(r, by, None) or r.extra.get(by)) for r in records}
+        names = sorted(set(key.values()))
+        if len(names) != 2:
+            raise ValueError(f"--by {by} must split the videos into exactly two groups, "
+                             f"found {len(names)}: {', '.join(names[:8])}")
+        a, b = names
+    values: dict[str, dict[str, list[float]]] = {}
+    for g in (a, b):
+        vals = per_video_values([r for r in records if key[r.video_id] == g])
+        for metric, v in vals.items():
+            values.setdefault(metric, {})[g] = v
+    rows = compare_groups(values, a, b)
+    out = {"database": str(db), "by": by, "groups": [a, b], "metrics": rows,
+           "values": values}
+    if by == "label":
+        out["scorecard"] = thesis_scorecard(rows)
+    return out

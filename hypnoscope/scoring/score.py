@@ -1,0 +1,97 @@
+"""Scores for one analysis: AI-likeness, hypnotic index, factor percentiles and reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hypnoscope.metrics import SignalSet, metric_specs
+from hypnoscope.scoring.features import window_metric_rows
+from hypnoscope.scoring.model import Model
+from hypnoscope.scoring.thesis import CLAIMS, DIRECTION
+
+#: Factors that make up the hypnotic index (the thesis's signature).
+INDEX_FACTORS = tuple(f for c in CLAIMS.values() for f in c["factors"])
+
+
+def factor_percentiles(metrics: dict[str, float], model: Model, cls: str) -> dict[str, float]:
+    """Each factor's 'hypnotic' percentile against class ``cls`` (0..100): the mean, over
+    the factor's metrics that have a thesis direction, of the metric's percentile among the
+    reference windows, flipped where lower is more hypnotic."""
+    specs = metric_specs()
+    per: dict[str, list[float]] = {}
+    for name, value in metrics.items():
+        d = DIRECTION.get(name, 0)
+        spec = specs.get(name)
+        if not d or spec is None:
+            continue
+        pct = model.percentile(name, value, cls)
+        if np.isfinite(pct):
+            per.setdefault(spec.factor, []).append(pct if d > 0 else 100.0 - pct)
+    return {f: float(np.mean(v)) for f, v in per.items()}
+
+
+def _phrase(name: str, value: float, model: Model, toward_ai: bool) -> str:
+    """A reason in words: the metric, its value, and the two reference medians."""
+    spec = metric_specs().get(name)
+    unit = f" {spec.unit}" if spec and spec.unit not in ("", "0..1", "ratio") else ""
+    meaning = spec.meaning if spec else name
+    real = model.reference_median(name, "real")
+    ai = model.reference_median(name, "ai")
+    pct = model.percentile(name, value, "real")
+    where = (f"higher than {pct:.0f} % of camera footage" if pct >= 50
+             else f"lower than {100 - pct:.0f} % of camera footage")
+    side = "like generated video" if toward_ai else "like camera footage"
+    return (f"{name} = {value:.3g}{unit} ({meaning}): {where}; camera median {real:.3g}, "
+            f"generated median {ai:.3g} — {side}")
+
+
+def reasons(metrics: dict[str, float], model: Model, k: int = 5) -> list[dict[str, Any]]:
+    """The ``k`` strongest contributions to the AI-likeness of one window's metrics, in
+    plain words with numbers and the reference."""
+    x = np.array([[metrics.get(f, np.nan) for f in model.features]])
+    contrib = model.contributions(x)
+    order = np.argsort(-np.abs(contrib))
+    out = []
+    for i in order[:k]:
+        name = model.features[i]
+        value = float(metrics.get(name, np.nan))
+        if not np.isfinite(value) or abs(contrib[i]) < 1e-3:
+            continue
+        toward_ai = contrib[i] > 0
+        out.append({"metric": name, "value": value, "log_odds": float(contrib[i]),
+                    "text": _phrase(name, value, model, toward_ai)})
+    return out
+
+
+def score_signals(sig: SignalSet, model: Model) -> dict[str, Any]:
+    """Scores for a whole video from its signals; ``status`` is ``"insufficient"`` (with a
+    reason and no numbers) when no window of the model's length can be scored."""
+    rows = window_metric_rows(sig, model.window_s, model.hop_s)
+    if not rows:
+        return {"status": "insufficient",
+                "reason": f"no complete {model.window_s:g} s window with enough distinct "
+                          f"frames (clip is {sig.duration:.2f} s, {len(sig.t)} frames)"}
+    X = np.array([[m.get(f, np.nan) for f in model.features] for _, _, m in rows])
+    p = model.predict_proba(X)
+    # the video's reasons come from the window closest to the video's verdict
+    video_p = float(np.mean(p))
+    rep = int(np.argmin(np.abs(p - video_p)))
+    mean_metrics = {k: float(np.nanmedian([m.get(k, np.nan) for _, _, m in rows]))
+                    for k in rows[0][2]}
+    f_real = factor_percentiles(mean_metrics, model, "real")
+    f_ai = factor_percentiles(mean_metrics, model, "ai")
+    index_parts = [f_real[f] for f in INDEX_FACTORS if f in f_real]
+    return {
+        "status": "ok",
+        "ai_likeness": video_p,
+        "hypnotic_index": float(np.mean(index_parts)) if index_parts else None,
+        "windows": [{"start_s": a, "end_s": b, "ai_likeness": float(pi)}
+                    for (a, b, _), pi in zip(rows, p, strict=True)],
+        "window_s": model.window_s,
+        "factors": {f: {"pct_vs_real": f_real.get(f), "pct_vs_ai": f_ai.get(f)}
+                    for f in sorted(set(f_real) | set(f_ai))},
+        "reasons": reasons(rows[rep][2], model),
+        "model": model.provenance.get("name", "default"),
+    }

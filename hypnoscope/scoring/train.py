@@ -1,0 +1,161 @@
+"""Fit the AI-likeness model on a window table (scikit-learn), calibrated out of source.
+
+The decision function is a logistic regression on signed-log, standardised window metrics,
+each video weighted equally and both classes balanced. Its calibration (Platt scaling) is
+fitted on predictions for sources the regression never saw (leave-one-source-out), so the
+probabilities mean what they say on new footage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import LeaveOneGroupOut
+
+from hypnoscope.scoring.features import MODEL_HOP_S, MODEL_WINDOW_S, WindowTable
+from hypnoscope.scoring.model import REFERENCE_QUANTILES, Model
+
+#: Inverse regularisation strength of the logistic regression.
+DEFAULT_C = 0.1
+
+
+def sample_weights(y: np.ndarray, video: np.ndarray) -> np.ndarray:
+    """Weights giving every video the same total weight and both classes the same."""
+    _, inv, counts = np.unique(video, return_inverse=True, return_counts=True)
+    w = 1.0 / counts[inv]
+    for c in (0, 1):
+        m = y == c
+        if m.any():
+            w[m] *= 0.5 * len(y) / w[m].sum()
+    return w
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs=REFERENCE_QUANTILES) -> list[float]:
+    """Quantiles (``qs`` in percent) of the finite values of ``x`` under weights ``w``."""
+    m = np.isfinite(x)
+    x, w = x[m], w[m]
+    if len(x) == 0:
+        return []
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    cw = np.cumsum(w) - 0.5 * w
+    cw /= w.sum()
+    return [float(v) for v in np.interp(np.asarray(qs) / 100.0, cw, x)]
+
+
+@dataclass
+class Core:
+    """The fitted decision function (before calibration)."""
+
+    features: list[str]
+    scale: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    fill: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        X = np.where(np.isfinite(X), X, self.fill)
+        Z = np.sign(X) * np.log1p(np.abs(X) / self.scale)
+        return (Z - self.mean) / self.std
+
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        return self.transform(X) @ self.coef + self.intercept
+
+
+def usable_features(table: WindowTable) -> np.ndarray:
+    """Columns with enough finite, non-constant values to learn from."""
+    X = table.X
+    finite = np.isfinite(X)
+    ok = finite.mean(axis=0) >= 0.5
+    with np.errstate(all="ignore"):
+        spread = np.array([np.nanstd(X[finite[:, j], j]) if finite[:, j].any() else 0.0
+                           for j in range(X.shape[1])])
+    return ok & (spread > 0)
+
+
+def fit_core(table: WindowTable, C: float = DEFAULT_C) -> Core:
+    """Fit the transform and the logistic regression on the labelled rows of ``table``."""
+    keep = usable_features(table)
+    feats = [f for f, k in zip(table.features, keep, strict=True) if k]
+    X = table.X[:, keep]
+    fill = np.array([np.nanmedian(c) for c in X.T])
+    Xf = np.where(np.isfinite(X), X, fill)
+    scale = np.array([max(float(np.median(np.abs(c))), 1e-9) for c in Xf.T])
+    Z = np.sign(Xf) * np.log1p(np.abs(Xf) / scale)
+    mean, std = Z.mean(axis=0), Z.std(axis=0)
+    std[std < 1e-9] = 1.0
+    Zs = (Z - mean) / std
+    w = sample_weights(table.y, table.video)
+    lr = LogisticRegression(C=C, max_iter=2000)
+    lr.fit(Zs, table.y, sample_weight=w)
+    return Core(feats, scale, mean, std, fill, lr.coef_[0], float(lr.intercept_[0]))
+
+
+def core_decision(core: Core, table: WindowTable) -> np.ndarray:
+    idx = [table.features.index(f) for f in core.features]
+    return core.decision(table.X[:, idx])
+
+
+def out_of_source_decisions(table: WindowTable, C: float = DEFAULT_C) -> np.ndarray:
+    """Decision value of every row from a model fitted without the row's source."""
+    z = np.full(len(table.y), np.nan)
+    for tr, te in LeaveOneGroupOut().split(table.X, table.y, table.group):
+        sub = table.subset(tr)
+        if len(np.unique(sub.y)) < 2:
+            continue
+        z[te] = core_decision(fit_core(sub, C), table.subset(te))
+    return z
+
+
+def fit_platt(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: a, b with p = 1 / (1 + exp(a z + b)), fitted by weighted maximum
+    likelihood on decision values ``z`` (nan rows ignored)."""
+    m = np.isfinite(z)
+    lr = LogisticRegression(C=1e6, max_iter=1000)
+    lr.fit(z[m, None], y[m], sample_weight=w[m])
+    return -float(lr.coef_[0, 0]), -float(lr.intercept_[0])
+
+
+def reference_percentiles(table: WindowTable) -> dict[str, dict[str, list[float]]]:
+    """Video-balanced percentiles of every metric, for camera ('real') and 'ai' windows."""
+    ref: dict[str, dict[str, list[float]]] = {}
+    _, inv, counts = np.unique(table.video, return_inverse=True, return_counts=True)
+    w = 1.0 / counts[inv]
+    for j, name in enumerate(table.features):
+        ref[name] = {}
+        for cls, y in (("real", 0), ("ai", 1)):
+            m = table.y == y
+            q = weighted_quantiles(table.X[m, j], w[m])
+            if q:
+                ref[name][cls] = q
+    return ref
+
+
+def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
+              C: float = DEFAULT_C, provenance: dict[str, Any] | None = None) -> Model:
+    """The full model: decision function on all rows, calibration out of source,
+    reference percentiles from ``reference_table`` (default: ``table``)."""
+    labelled = table.subset(table.y >= 0)
+    if len(np.unique(labelled.y)) < 2:
+        raise ValueError("training needs windows of both classes (label 'ai' and "
+                         "'real'/'human_cgi')")
+    if len(np.unique(labelled.group)) < 2:
+        raise ValueError("training needs at least two sources to calibrate out of source")
+    core = fit_core(labelled, C)
+    z = out_of_source_decisions(labelled, C)
+    a, b = fit_platt(z, labelled.y, sample_weights(labelled.y, labelled.video))
+    ref = reference_percentiles(reference_table or labelled)
+    return Model(
+        features=core.features, scale=core.scale.tolist(), mean=core.mean.tolist(),
+        std=core.std.tolist(), fill=core.fill.tolist(), coef=core.coef.tolist(),
+        intercept=core.intercept, platt_a=a, platt_b=b, window_s=MODEL_WINDOW_S,
+        hop_s=MODEL_HOP_S, reference=ref,
+        provenance={**(provenance or {}), "C": C, "n_windows": int(len(labelled.y)),
+                    "n_videos": int(len(labelled.video_ids())),
+                    "n_sources": int(len(np.unique(labelled.group)))},
+    )

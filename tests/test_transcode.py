@@ -1,0 +1,43 @@
+"""Common-format copies: size, rate (never up-sampled), trimming, GIF."""
+
+from __future__ import annotations
+
+import pytest
+
+import hypnoscope
+from hypnoscope import synth
+from hypnoscope.transcode import transcode
+
+
+@pytest.fixture(scope="module")
+def source(clipdir):
+    canvas = synth.texture(240, 426 + 200, seed=4)
+    return synth.write_video(clipdir / "src24.mp4", synth.pan(canvas, 72, 2.0, 0, 240, 426),
+                             fps=24)
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".gif", ".webm", ".avi"])
+def test_common_format_copy(source, tmp_path, ext):
+    out = transcode(source, tmp_path / f"c{ext}", height=120, fps=8, max_seconds=2.0)
+    a = hypnoscope.analyze(out)
+    assert a.source.height == 120
+    assert a.source.measured_fps == pytest.approx(8, rel=0.05)
+    assert a.source.frames_decoded == 16
+    ref = hypnoscope.analyze(source)
+    assert a.metrics["motion_energy"] == pytest.approx(ref.metrics["motion_energy"], rel=0.10)
+
+
+def test_slower_clip_is_never_upsampled(clipdir, tmp_path):
+    canvas = synth.texture(90, 300, seed=9)
+    slow = synth.write_video(clipdir / "slow4.mp4", synth.pan(canvas, 8, 3.0, 0, 90, 160), fps=4)
+    out = transcode(slow, tmp_path / "s.mp4", fps=8)
+    a = hypnoscope.analyze(out)
+    assert a.source.frames_decoded == 8
+    assert a.source.measured_fps == pytest.approx(4, rel=0.05)
+
+
+def test_bad_source_is_a_video_error(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("nope")
+    with pytest.raises(hypnoscope.VideoError):
+        transcode(bad, tmp_path / "x.mp4")
