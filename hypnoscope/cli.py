@@ -87,10 +87,15 @@ def analyze_cmd(
     window: Annotated[float, typer.Option(help="Window length for per-window metrics, s.",
                                           min=0.5)] = DEFAULT_WINDOW_S,
     debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
+    arc: Annotated[str | None, typer.Option("--arc", help="Also measure the intent gap to "
+                                            "this arc (a preset or a .json/.csv file).")]
+    = None,
 ):
     """Analyze videos: print a summary of each and optionally write JSON."""
+    from hypnoscope.cli_intent import arc_or_exit
     from hypnoscope.report.terminal import print_analysis
 
+    the_arc = arc_or_exit(arc) if arc is not None else None
     console = Console()
     show_progress = console.is_terminal and not quiet
     results: list[Analysis] = []
@@ -104,6 +109,13 @@ def analyze_cmd(
         results.append(a)
         if not quiet:
             print_analysis(a, console)
+        if the_arc is not None:
+            from hypnoscope.intent.gap import intent_gap
+
+            gap = intent_gap(a, the_arc)
+            a.extras["intent"] = gap.to_dict()
+            if not quiet:
+                console.print("\n".join(gap.lines()), markup=False, highlight=False)
     if json_out is not None and results:
         write_json(json_out, [a.to_dict() for a in results])
     raise typer.Exit(1 if failed else 0)
@@ -123,9 +135,10 @@ def demo_cmd(
 
 
 def _register_commands() -> None:
-    from hypnoscope import cli_scoring
+    from hypnoscope import cli_intent, cli_scoring
 
     cli_scoring.register(app)
+    cli_intent.register(app)
 
 
 _register_commands()
