@@ -42,6 +42,10 @@ def write_edit(plan: EditPlan, src: SourceFrames, path: str | os.PathLike, out: 
     if audio and src.facts.has_audio:
         try:
             samples, rate, layout = retimed_audio(path, plan)
+            n_samples = int(round(n_out / float(fps) * rate))  # end with the last frame
+            samples = samples[:, :n_samples]
+            if samples.shape[1] < n_samples:
+                samples = np.pad(samples, ((0, 0), (0, n_samples - samples.shape[1])))
             audio_note = "kept, re-timed"
         except Exception as e:  # noqa: BLE001 - audio is optional: drop it and say why
             samples = None
@@ -190,6 +194,7 @@ def stretch(x: np.ndarray, rate: int, layout: str, speed: float) -> np.ndarray:
     graph = av.filter.Graph()
     nodes = [graph.add_abuffer(sample_rate=rate, format="fltp", layout=layout)]
     nodes += [graph.add("atempo", f"{f:.6f}") for f in atempo_chain(speed)]
+    nodes.append(graph.add("aformat", f"sample_fmts=fltp:channel_layouts={layout}"))
     nodes.append(graph.add("abuffersink"))
     graph.link_nodes(*nodes).configure()
     out = []
@@ -204,7 +209,10 @@ def stretch(x: np.ndarray, rate: int, layout: str, speed: float) -> np.ndarray:
         out += _drain(graph)
     graph.push(None)
     out += _drain(graph)
-    return np.concatenate(out, axis=1) if out else np.zeros((x.shape[0], 0), np.float32)
+    y = np.concatenate(out, axis=1) if out else np.zeros((x.shape[0], 0), np.float32)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"atempo returned {y.shape[0]} channels for {x.shape[0]}")
+    return y
 
 
 def _drain(graph) -> list[np.ndarray]:
