@@ -1,8 +1,9 @@
 """The intent gap: how far a measured tension curve is from the arc a person asked for.
 
-Both curves are put on the same uniform time grid over the clip; the arc is smoothed with
-the same Gaussian as the tension curve (the model cannot show a sharper change than that);
-both are z-normalised, so only their *shapes* are compared, never their level or scale:
+Both curves are put on the same uniform time grid over the clip (the arc as asked for, not
+smoothed: on a 2 s clip, smoothing it like the tension curve would erase its release and
+make every rising curve look like a setup and payoff); both are z-normalised, so only their
+*shapes* are compared, never their level or scale:
 
     gap = 50 x (1 - w x r)        0 = the same shape, 50 = no relation (or no shape at all),
                                   100 = the opposite shape
@@ -30,8 +31,6 @@ from hypnoscope.metrics.pressure import (
     FLAT_FLOOR,
     GRID_S,
     SALIENT_PROMINENCE,
-    SIGMA_S,
-    smooth_on_time,
     tension_curve,
     uniform_curve,
 )
@@ -138,13 +137,9 @@ def flat_gap(measured: np.ndarray) -> float:
     return float(100.0 * np.mean(np.abs(m - med) > band))
 
 
-def intended_curve(arc: Arc, grid: np.ndarray, duration_s: float,
-                   sigma_s: float = SIGMA_S) -> np.ndarray:
-    """The arc's levels on ``grid`` (s) smoothed like the tension curve."""
-    levels = arc.curve(grid, duration_s)
-    if len(grid) < 2:
-        return levels
-    return smooth_on_time(grid, levels, sigma_s)
+def intended_curve(arc: Arc, grid: np.ndarray, duration_s: float) -> np.ndarray:
+    """The arc's levels on ``grid`` (s)."""
+    return arc.curve(grid, duration_s)
 
 
 def gap_from_curve(t: np.ndarray, tension: np.ndarray, duration_s: float,
