@@ -94,9 +94,6 @@ class IntentGap:
             "correlation": round(float(r), 4) if np.isfinite(r) else None,
             "tension_range": round(float(self.tension_range), 4),
             "differences": [d.to_dict() for d in self.differences],
-            "curves": {"t": [round(float(x), 3) for x in self.times],
-                       "measured_z": [round(float(x), 3) for x in self.measured],
-                       "intended_z": [round(float(x), 3) for x in self.intended]},
         }
 
 
