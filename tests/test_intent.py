@@ -186,7 +186,7 @@ def test_differences_name_the_missing_climax_and_the_stray_peak():
 # -- plans -----------------------------------------------------------------------------------
 
 def test_plans_never_reorder_and_account_for_every_second():
-    p = PlanParams(speeds=(0.5, 1.0, 2.0, 4.0), jump_at=0.3, jump_len=0.2, hold_at=0.8,
+    p = PlanParams(speeds=(0.5, 1.0, 2.0, 4.0), cuts=((0.3, 0.2),), hold_at=0.8,
                    hold_len=0.1)
     plan = p.build(10.0)
     # four 2.5 s stretches; the second loses 3..5 s to the jump cut; a 1 s hold

@@ -12,7 +12,7 @@ equal stretches of the source, at most one jump cut and at most one hold.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -152,41 +152,59 @@ class EditPlan:
 class PlanParams:
     """A point of the search family over a source of duration D.
 
-    ``speeds``: the speed of each of K equal stretches of the source (x); ``jump_at`` and
-    ``jump_len``: the dropped source span as shares of D (length 0: none); ``hold_at`` and
-    ``hold_len``: the source time of the frozen frame as a share of D and the hold's length
-    as a share of D (0: none)."""
+    ``speeds``: the speed of each of K equal stretches of the source (x); ``cuts``: jump
+    cuts as (start, length) pairs, shares of D, each dropping that source span (overlaps
+    merge); ``hold_at`` and ``hold_len``: the source time of the frozen frame as a share of
+    D and the hold's length as a share of D (0: none)."""
 
     speeds: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
-    jump_at: float = 0.5
-    jump_len: float = 0.0
+    cuts: tuple[tuple[float, float], ...] = ()
     hold_at: float = 0.5
     hold_len: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def with_(self, **kw) -> PlanParams:
+        if "cuts" in kw:
+            kw["cuts"] = tuple(sorted((float(a), float(n)) for a, n in kw["cuts"] if n > 0))
         return replace(self, **kw)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"speeds": list(self.speeds), "jump_at": self.jump_at,
-                "jump_len": self.jump_len, "hold_at": self.hold_at, "hold_len": self.hold_len}
+        return {"speeds": list(self.speeds), "cuts": [list(c) for c in self.cuts],
+                "hold_at": self.hold_at, "hold_len": self.hold_len}
+
+    def key(self) -> tuple:
+        """A hashable identity of the edit (an absent hold's place does not matter)."""
+        r = lambda x: round(float(x), 6)  # noqa: E731
+        return (tuple(r(v) for v in self.speeds),
+                tuple((r(a), r(n)) for a, n in sorted(self.cuts) if n > 0),
+                r(self.hold_at) if self.hold_len > 0 else 0.0, r(self.hold_len))
 
     def edit_cost(self) -> float:
         """A size of the edit (0 = none): mean |log2 speed| plus the dropped and held
         shares of the source."""
-        return (float(np.mean(np.abs(np.log2(self.speeds)))) + self.jump_len
-                + self.hold_len)
+        return (float(np.mean(np.abs(np.log2(self.speeds))))
+                + sum(n for _, n in self.cuts) + self.hold_len)
+
+    def dropped(self, duration: float) -> list[tuple[float, float]]:
+        """The dropped source spans (s), merged."""
+        spans = sorted((float(np.clip(a * duration, 0, duration)),
+                        float(np.clip((a + n) * duration, 0, duration)))
+                       for a, n in self.cuts if n > 0)
+        out: list[list[float]] = []
+        for a, b in spans:
+            if out and a <= out[-1][1] + 1e-9:
+                out[-1][1] = max(out[-1][1], b)
+            elif b > a:
+                out.append([a, b])
+        return [(a, b) for a, b in out]
 
     def build(self, duration: float) -> EditPlan:
         """The edit decision list of these parameters over a source of ``duration`` s."""
         d = float(duration)
         k = len(self.speeds)
+        drops = self.dropped(d)
         bounds = {0.0, d} | {d * i / k for i in range(1, k)}
-        j0 = j1 = None
-        if self.jump_len > 0:
-            j0 = float(np.clip(self.jump_at * d, 0.0, d))
-            j1 = float(min(d, j0 + self.jump_len * d))
-            bounds |= {j0, j1}
+        for a, b in drops:
+            bounds |= {a, b}
         h = float(np.clip(self.hold_at * d, 0.0, d)) if self.hold_len > 0 else None
         if h is not None:
             bounds.add(h)
@@ -205,7 +223,7 @@ class PlanParams:
             if h is not None and not held and h <= a + 1e-9:
                 add_hold()
                 held = True
-            if b - a <= 1e-9 or (j0 is not None and a >= j0 - 1e-9 and b <= j1 + 1e-9):
+            if b - a <= 1e-9 or any(a >= c0 - 1e-9 and b <= c1 + 1e-9 for c0, c1 in drops):
                 continue
             v = self.speeds[min(k - 1, int((0.5 * (a + b)) / d * k))]
             segs.append(Segment("play", a, b, t_out, t_out + (b - a) / v))

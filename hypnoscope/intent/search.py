@@ -5,9 +5,10 @@ Every candidate is scored by measuring its edited frame sequence with the tensio
 price on the size of the edit (:data:`EDIT_WEIGHT` points per unit of
 :meth:`PlanParams.edit_cost`), so that of two plans that reach the same gap the smaller edit
 wins and a clip that already has its arc is left alone. The search starts from a few
-designed candidates (the identity, speeds that follow the arc's level, a jump cut placed on
-the arc's peak) and improves the best by coordinate descent on a discrete grid: one speed,
-the jump cut's place or length, or the hold's place or length, one step at a time.
+designed candidates (the identity, speeds that follow the arc's level, jump cuts placed on
+the arc's peaks, a jump cut that drops the clip's own climax where the arc wants none) and
+improves the best by coordinate descent on a discrete grid: one speed, one jump cut's place
+or length, or the hold's place or length, one step at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.signal import find_peaks
 
 from hypnoscope.intent.arcs import Arc
 from hypnoscope.intent.gap import IntentGap
@@ -77,9 +79,7 @@ class Searcher:
                 and plan.output_duration * self.src.fps >= 2)
 
     def evaluate(self, p: PlanParams) -> Candidate | None:
-        p = _snap(p)
-        key = (p.speeds, p.jump_at if p.jump_len else 0.0, p.jump_len,
-               p.hold_at if p.hold_len else 0.0, p.hold_len)
+        key = p.key()
         if key in self.memo:
             return self.memo[key]
         plan = p.build(self.src.duration_s)
@@ -90,12 +90,6 @@ class Searcher:
             cand = Candidate(p, plan, gap, gap.score + EDIT_WEIGHT * p.edit_cost())
         self.memo[key] = cand
         return cand
-
-
-def _snap(p: PlanParams) -> PlanParams:
-    r = lambda x: round(float(x), 6)  # noqa: E731
-    return p.with_(speeds=tuple(r(v) for v in p.speeds), jump_at=r(p.jump_at),
-                   jump_len=r(p.jump_len), hold_at=r(p.hold_at), hold_len=r(p.hold_len))
 
 
 def arc_speeds(arc: Arc, duration: float, levels: tuple[float, ...], k: int = SEGMENTS,
@@ -116,47 +110,69 @@ def arc_speeds(arc: Arc, duration: float, levels: tuple[float, ...], k: int = SE
     return tuple(min(levels, key=lambda v, s=s: abs(np.log(v / s))) for s in speeds)
 
 
-def main_peak(arc: Arc, duration: float) -> float | None:
-    """Time fraction of the arc's highest level, None for a flat arc."""
+def arc_peaks(arc: Arc, duration: float) -> list[float]:
+    """Time fractions of the arc's peaks (its beats for a pulse), highest first; none for
+    a flat arc."""
     if arc.is_flat:
-        return None
-    x = np.linspace(0.0, 1.0, 201)
-    return float(x[int(np.argmax(arc.level_at(x, duration)))])
+        return []
+    x = np.linspace(0.0, 1.0, 801)
+    y = arc.level_at(x, duration)
+    idx, props = find_peaks(np.concatenate([[y.min() - 1e-9], y, [y.min() - 1e-9]]),
+                            prominence=0.2 * float(np.ptp(y)))
+    order = np.argsort(-props["prominences"])
+    return [float(x[i - 1]) for i in idx[order]]
 
 
-def place_jump(p: PlanParams, duration: float, target: float) -> PlanParams:
-    """``p`` with its jump cut moved so that it lands at output fraction ``target``."""
-    best, best_err = p, np.inf
-    for at in np.arange(0.0, 1.0 - p.jump_len + 1e-9, PLACE_STEP):
-        q = p.with_(jump_at=float(at))
-        plan = q.build(duration)
-        cut = plan.jump_cuts()
-        if not cut:
-            continue
-        err = abs(cut[0]["output_time_s"] / plan.output_duration - target)
-        if err < best_err:
-            best, best_err = q, err
-    return best
+def _cut_output_time(plan: EditPlan, source_s: float) -> float | None:
+    for c in plan.jump_cuts():
+        if abs(c["source_start_s"] - source_s) < 1e-6:
+            return c["output_time_s"]
+    return None
+
+
+def place_cuts(p: PlanParams, duration: float, targets: list[float],
+               length: float) -> PlanParams:
+    """``p`` with one jump cut of ``length`` (share of the source) added per target, each
+    placed so that it lands at that output time fraction (later cuts after earlier ones)."""
+    q = p
+    lo = 0.0
+    for target in sorted(targets):
+        best, best_err = None, np.inf
+        for at in np.arange(lo, 1.0 - length + 1e-9, PLACE_STEP):
+            cand = q.with_(cuts=(*q.cuts, (round(float(at), 6), length)))
+            plan = cand.build(duration)
+            t = _cut_output_time(plan, float(np.clip(at, 0, 1)) * duration)
+            if t is None or plan.output_duration <= 0:
+                continue
+            err = abs(t / plan.output_duration - target)
+            if err < best_err:
+                best, best_err = (cand, at), err
+        if best is None:
+            break
+        q, lo = best[0], best[1] + length + PLACE_STEP
+    return q
 
 
 def initial_candidates(arc: Arc, duration: float, limits: Limits) -> list[PlanParams]:
-    """The identity, and edits designed from the arc's shape (still to be measured)."""
+    """The identity, and edits designed from the arc's shape (still to be measured): speeds
+    that follow its level, and jump cuts landing on its peaks."""
     levels = speed_levels(limits)
     ident = PlanParams(speeds=(1.0,) * SEGMENTS)
-    out = [ident]
     shaped = PlanParams(speeds=arc_speeds(arc, duration, levels))
-    out.append(shaped)
-    peak = main_peak(arc, duration)
-    if peak is not None and 0.05 < peak < 0.98:
+    out = [ident, shaped]
+    peaks = [f for f in arc_peaks(arc, duration) if 0.05 < f < 0.98]
+    if peaks:
+        lengths = (0.1, 0.2) if len(peaks) == 1 else (min(0.1, 0.3 / len(peaks)),)
         for base in (ident, shaped):
-            for length in (0.1, 0.2):
-                out.append(place_jump(base.with_(jump_len=length), duration, peak))
+            for length in lengths:
+                out.append(place_cuts(base, duration, peaks, length))
     return out
 
 
-def drop_measured_peak(identity: Candidate) -> list[PlanParams]:
-    """Jump cuts that drop the source around the unedited clip's measured climax when the
-    arc does not ask for a peak there (an unwanted peak is removed, not guessed at)."""
+def drop_measured_peak(identity: Candidate) -> list[tuple[float, float]]:
+    """Jump cuts (start, length; shares of the source) that drop the source around the
+    unedited clip's measured climax when the arc does not ask for a peak there: an unwanted
+    peak is removed, not guessed at."""
     g = identity.gap
     if len(g.times) < 3 or g.duration_s <= 0:
         return []
@@ -164,16 +180,13 @@ def drop_measured_peak(identity: Candidate) -> list[PlanParams]:
     if g.intended[k] > 0.5:
         return []
     frac = float(g.times[k] / g.duration_s)
-    out = []
-    for length in (0.1, 0.2):
-        at = float(np.clip(round((frac - length / 2) / PLACE_STEP) * PLACE_STEP, 0.0,
-                           1.0 - length))
-        out.append(identity.params.with_(jump_at=at, jump_len=length))
-    return out
+    return [(float(np.clip(round((frac - n / 2) / PLACE_STEP) * PLACE_STEP, 0.0, 1.0 - n)), n)
+            for n in (0.1, 0.2)]
 
 
 def neighbours(p: PlanParams, levels: tuple[float, ...]) -> list[PlanParams]:
-    """Every plan one grid step away from ``p`` on one coordinate."""
+    """Every plan one grid step away from ``p`` on one coordinate: a speed, a jump cut's
+    length (down to none) or place, the hold's length or place."""
     out: list[PlanParams] = []
     for i, v in enumerate(p.speeds):
         j = int(np.argmin([abs(np.log(v / x)) for x in levels]))
@@ -182,17 +195,23 @@ def neighbours(p: PlanParams, levels: tuple[float, ...]) -> list[PlanParams]:
                 s = list(p.speeds)
                 s[i] = levels[j + dj]
                 out.append(p.with_(speeds=tuple(s)))
-    for name_at, name_len in (("jump_at", "jump_len"), ("hold_at", "hold_len")):
-        length = getattr(p, name_len)
-        j = int(np.argmin([abs(length - x) for x in LENGTHS]))
+    cuts = list(p.cuts)
+    for i, (at, n) in enumerate(cuts):
+        j = int(np.argmin([abs(n - x) for x in LENGTHS]))
         for dj in (-1, 1):
             if 0 <= j + dj < len(LENGTHS):
-                out.append(p.with_(**{name_len: LENGTHS[j + dj]}))
-        if length > 0:
-            at = getattr(p, name_at)
-            for d in (-PLACE_STEP, PLACE_STEP):
-                if 0.0 <= at + d <= 1.0 - (length if name_at == "jump_at" else 0.0) + 1e-9:
-                    out.append(p.with_(**{name_at: round(at + d, 6)}))
+                out.append(p.with_(cuts=cuts[:i] + [(at, LENGTHS[j + dj])] + cuts[i + 1:]))
+        for d in (-PLACE_STEP, PLACE_STEP):
+            if 0.0 <= at + d <= 1.0 - n + 1e-9:
+                out.append(p.with_(cuts=cuts[:i] + [(round(at + d, 6), n)] + cuts[i + 1:]))
+    j = int(np.argmin([abs(p.hold_len - x) for x in LENGTHS]))
+    for dj in (-1, 1):
+        if 0 <= j + dj < len(LENGTHS):
+            out.append(p.with_(hold_len=LENGTHS[j + dj]))
+    if p.hold_len > 0:
+        for d in (-PLACE_STEP, PLACE_STEP):
+            if 0.0 <= p.hold_at + d <= 1.0 + 1e-9:
+                out.append(p.with_(hold_at=round(p.hold_at + d, 6)))
     return out
 
 
@@ -214,10 +233,14 @@ def search_plan(src: SourceFrames, arc: Arc, limits: Limits | None = None,
     cands = [c for c in (s.evaluate(p) for p in initial_candidates(arc, src.duration_s,
                                                                    limits)) if c]
     identity = cands[0]
-    for p in drop_measured_peak(identity):
-        c = s.evaluate(p)
-        if c is not None:
-            cands.append(c)
+    drops = drop_measured_peak(identity)
+    designed = sorted(cands, key=lambda c: c.objective)[:2]
+    for cut in drops:
+        for base in [identity.params] + [c.params for c in designed if c.params.cuts]:
+            if all(cut[0] + cut[1] <= a or a + n <= cut[0] for a, n in base.cuts):
+                c = s.evaluate(base.with_(cuts=(*base.cuts, cut)))
+                if c is not None:
+                    cands.append(c)
     best = min(cands, key=lambda c: c.objective)
     history.append((s.evaluations, best.objective))
     improved = True
