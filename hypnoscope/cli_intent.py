@@ -34,7 +34,8 @@ def steer_cmd(
     video: Annotated[str, typer.Argument(help="The video to re-time.")],
     arc: Annotated[str, typer.Option("--arc", help=ARC_HELP)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The edited clip to write (.mp4).")],
-    plan: Annotated[Path | None, typer.Option("--plan", help="Write the edit plan (JSON) here.")]
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="Write the edit plan (JSON) here [default: OUT with .plan.json].")]
     = None,
     min_duration: Annotated[float, typer.Option(help="Shortest output, x the input's duration.",
                                                 min=0.05, max=1.0)] = 0.6,
@@ -54,6 +55,7 @@ def steer_cmd(
     from hypnoscope.intent.steer import steer
 
     the_arc = arc_or_exit(arc)
+    plan = plan or out.with_suffix(".plan.json")
     console = Console()
     try:
         with console.status("steering…") if console.is_terminal and not quiet else _Null() as st:
