@@ -322,3 +322,15 @@ def test_analyze_cli_adds_the_intent_to_the_json(clips, tmp_path):
     a = hypnoscope.analyze(clips["event30"], model=None)
     assert intent["gap"] == pytest.approx(hypnoscope.intent_gap(a, "setup-payoff").score,
                                           abs=0.01)
+
+
+def test_steer_cli_writes_the_clip_and_the_plan(clips, tmp_path):
+    out = tmp_path / "cli.mp4"
+    r = subprocess.run([sys.executable, "-m", "hypnoscope", "steer", str(clips["event30"]),
+                        "--arc", "twist", "-o", str(out), "--max-evals", "12"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "intent gap before:" in r.stdout and "after:" in r.stdout
+    doc = json.loads((tmp_path / "cli.plan.json").read_text())
+    assert doc["output"] == str(out) and out.stat().st_size > 0
+    assert doc["search"]["evaluations"] <= 12

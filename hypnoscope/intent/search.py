@@ -230,13 +230,17 @@ def search_plan(src: SourceFrames, arc: Arc, limits: Limits | None = None,
         return s.evaluations >= max_evals or (
             budget_s is not None and time.perf_counter() - t0 > budget_s)
 
-    cands = [c for c in (s.evaluate(p) for p in initial_candidates(arc, src.duration_s,
-                                                                   limits)) if c]
-    identity = cands[0]
-    drops = drop_measured_peak(identity)
+    first, *others = initial_candidates(arc, src.duration_s, limits)
+    identity = s.evaluate(first)  # always measured: the reference
+    cands = [identity]
+    for p in others:
+        if not out_of_budget() and (c := s.evaluate(p)) is not None:
+            cands.append(c)
     designed = sorted(cands, key=lambda c: c.objective)[:2]
-    for cut in drops:
+    for cut in drop_measured_peak(identity):
         for base in [identity.params] + [c.params for c in designed if c.params.cuts]:
+            if out_of_budget():
+                break
             if all(cut[0] + cut[1] <= a or a + n <= cut[0] for a, n in base.cuts):
                 c = s.evaluate(base.with_(cuts=(*base.cuts, cut)))
                 if c is not None:
