@@ -36,8 +36,8 @@ from hypnoscope.metrics.pressure import (
 )
 
 #: A measured tension curve whose 5-95 % range is below this has proportionally less shape
-#: (tension units: half a salient peak).
-PERCEPTIBLE_RANGE = 0.5 * SALIENT_PROMINENCE
+#: (tension units: one salient peak).
+PERCEPTIBLE_RANGE = SALIENT_PROMINENCE
 #: Minimum prominence of a peak of a z-normalised curve, standard deviations.
 PEAK_Z = 0.5
 #: Shortest disagreement reported, as a share of the clip and in s (the larger applies).

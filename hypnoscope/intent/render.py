@@ -13,6 +13,7 @@ import os
 from fractions import Fraction
 
 import av
+import av.video.frame
 import av.video.reformatter
 import numpy as np
 
@@ -65,6 +66,8 @@ def write_edit(plan: EditPlan, src: SourceFrames, path: str | os.PathLike, out: 
             reformatter = av.video.reformatter.VideoReformatter()
             reader = VideoReader(path)
             last = None
+            prev_pixels = None
+            exact = None
             with reader:
                 for j, fr in enumerate(_native_frames(reader, src)):
                     if j >= len(counts):
@@ -74,13 +77,15 @@ def write_edit(plan: EditPlan, src: SourceFrames, path: str | os.PathLike, out: 
                         continue
                     if vs is None:
                         vs = _video_stream(oc, fr, fps, crf, src.facts.rotation)
+                        exact = ExactRepeats(vs)
                     frame = reformatter.reformat(fr, width=vs.width, height=vs.height,
                                                  format="yuv420p")
-                    for _ in range(int(counts[j])):
-                        # the encoder keeps its own reference: the frame can be sent again
-                        frame.pts = int(round(written / fps / TIME_BASE))
-                        frame.time_base = TIME_BASE
-                        for p in vs.encode(frame):
+                    pixels = frame.to_ndarray()
+                    same = prev_pixels is not None and np.array_equal(pixels, prev_pixels)
+                    prev_pixels = pixels
+                    for k in range(int(counts[j])):
+                        pts = int(round(written / fps / TIME_BASE))
+                        for p in exact.encode(frame, pts, repeat=same or k > 0):
                             oc.mux(p)
                         written += 1
                         t_now = written / fps
@@ -102,6 +107,39 @@ def write_edit(plan: EditPlan, src: SourceFrames, path: str | os.PathLike, out: 
             "audio": audio_note}
 
 
+class ExactRepeats:
+    """Encode frames so that a repeated picture decodes *exactly* like the one before it.
+
+    A repeated input is not exact after lossy coding: the encoder spends bits on the repeat
+    to move it closer to the input, so the decoded repeat differs slightly from the decoded
+    original, and the analysis would see a tiny change where the plan shows none (a hold or
+    a slowed frame). Here each packet is decoded right away (the encoder runs with zero
+    latency), and a repeat is encoded from that reconstruction: the encoder then has
+    nothing to correct and skips every block, and the repeat decodes bit-exact."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.decoder = None
+        self.recon = None
+
+    def encode(self, frame, pts: int, repeat: bool) -> list:
+        src = self.recon if (repeat and self.recon is not None) else frame
+        src.pts, src.time_base = pts, TIME_BASE
+        src.pict_type = av.video.frame.PictureType.NONE  # a decoded I would force an I
+        packets = self.stream.encode(src)
+        for p in packets:
+            self._reconstruct(p)
+        return packets
+
+    def _reconstruct(self, packet) -> None:
+        if self.decoder is None:
+            self.decoder = av.CodecContext.create("h264", "r")
+            self.decoder.extradata = self.stream.codec_context.extradata
+            self.decoder.thread_count = 1
+        for fr in self.decoder.decode(packet):
+            self.recon = fr
+
+
 def _ptime(packet) -> float:
     return float(packet.pts * packet.time_base) if packet.pts is not None else 0.0
 
@@ -111,7 +149,8 @@ def _video_stream(oc, fr, fps: Fraction, crf: int, rotation: int):
     vs.width, vs.height = max(2, fr.width - fr.width % 2), max(2, fr.height - fr.height % 2)
     vs.pix_fmt = "yuv420p"
     vs.codec_context.time_base = TIME_BASE
-    vs.options = {"crf": str(crf), "preset": "veryfast"}
+    # zero latency: each frame's packet comes out at once (see ExactRepeats)
+    vs.options = {"crf": str(crf), "preset": "veryfast", "tune": "zerolatency"}
     if rotation:
         vs.set_display_rotation(rotation)
     return vs
