@@ -16,7 +16,7 @@ from hypnoscope import synth
 from hypnoscope.intent import ArcError, gap_from_curve, load_arc
 from hypnoscope.intent.arcs import PRESETS, arc_from_points
 from hypnoscope.intent.gap import shape_gap
-from hypnoscope.intent.measure import load_source, measure_plan
+from hypnoscope.intent.measure import load_source, measure_plan, output_sources
 from hypnoscope.intent.plan import Limits, PlanParams, identity_plan
 
 FPS = 12
@@ -334,3 +334,25 @@ def test_steer_cli_writes_the_clip_and_the_plan(clips, tmp_path):
     doc = json.loads((tmp_path / "cli.plan.json").read_text())
     assert doc["output"] == str(out) and out.stat().st_size > 0
     assert doc["search"]["evaluations"] <= 12
+
+
+def test_holds_and_slowed_frames_decode_exactly_repeated(clips, tmp_path):
+    """A hold written to H.264 is still a hold: its frames decode identical but for stray
+    pixels, as the search measured them (a plain lossy repeat differs by about a gray level
+    and can read as change; the analysis calls a frame a repeat below 0.5 levels)."""
+    from hypnoscope.intent.render import write_edit
+
+    src = load_source(clips["event30"])
+    plan = PlanParams(speeds=(0.5, 1.0, 1.0, 1.0), hold_at=0.5, hold_len=0.1).build(
+        src.duration_s)
+    out = tmp_path / "hold.mp4"
+    info = write_edit(plan, src, clips["event30"], out)
+    with av.open(str(out)) as c:
+        frames = [f.to_ndarray(format="gray") for f in c.decode(c.streams.video[0])]
+    assert len(frames) == info["frames"]
+    same_src = np.diff(output_sources(plan, src)) == 0
+    diffs = np.array([np.abs(a.astype(int) - b).mean() for a, b in zip(frames[:-1], frames[1:],
+                                                                      strict=True)])
+    assert same_src.sum() >= 0.1 * SECONDS * FPS  # the hold and the slowed stretch
+    assert np.all(diffs[same_src] < 0.01) and np.median(diffs[same_src]) == 0
+    assert np.all(diffs[~same_src] > 0)
