@@ -93,10 +93,16 @@ def analyze_cmd(
     json_keyframes: Annotated[bool, typer.Option(
         "--json-keyframes", help="Put the keyframe thumbnails in the JSON too (base64 JPEG, "
                                  "about 5 kB each), so that `report` can show them.")] = False,
+    arc: Annotated[str | None, typer.Option("--arc", help="Also measure the intent gap to "
+                                            "this arc (a preset or a .json/.csv file); the "
+                                            "report draws it over the tension curve.")]
+    = None,
 ):
     """Analyze videos: print a summary of each and optionally write JSON and HTML."""
+    from hypnoscope.cli_intent import arc_or_exit
     from hypnoscope.report.terminal import print_analysis
 
+    the_arc = arc_or_exit(arc) if arc is not None else None
     console = Console()
     targets = _report_targets(report, paths)
     show_progress = console.is_terminal and not quiet
@@ -112,7 +118,15 @@ def analyze_cmd(
         results.append(a)
         if not quiet:
             print_analysis(a, console)
-        if targets is not None and not write_clip_report(a, targets[i]):
+        if the_arc is not None:
+            from hypnoscope.intent.gap import intent_gap
+
+            gap = intent_gap(a, the_arc)
+            a.extras["intent"] = gap.to_dict()
+            if not quiet:
+                console.print("\n".join(gap.lines()), markup=False, highlight=False)
+        arc_pts = the_arc.points(a.source.duration_s) if the_arc is not None else None
+        if targets is not None and not write_clip_report(a, targets[i], arc=arc_pts):
             failed += 1
     if json_out is not None and results:
         write_json(json_out, [a.to_dict(keyframes=json_keyframes) for a in results])
@@ -287,10 +301,11 @@ def demo_cmd(
 
 
 def _register_commands() -> None:
-    from hypnoscope import cli_batch, cli_scoring
+    from hypnoscope import cli_batch, cli_intent, cli_scoring
 
     cli_batch.register(app)
     cli_scoring.register(app)
+    cli_intent.register(app)
 
 
 _register_commands()

@@ -1,0 +1,107 @@
+"""Commands of intent: ``steer``, and the ``--arc`` reading shared with ``analyze``."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hypnoscope.intent.arcs import PRESET_NAMES, Arc, ArcError, load_arc
+
+ARC_HELP = (f"Intended arc: {', '.join(PRESET_NAMES)}, or a .json/.csv file of "
+            f"(time fraction, level) points.")
+
+
+def one_line(msg: str) -> None:
+    """Print ``msg`` on stderr as one plain line."""
+    Console(stderr=True).print(" ".join(str(msg).split()), markup=False, highlight=False,
+                               soft_wrap=True)
+
+
+def arc_or_exit(spec: str) -> Arc:
+    """The arc named by ``spec``; on a bad arc, one line on stderr and exit code 2."""
+    try:
+        return load_arc(spec)
+    except ArcError as e:
+        one_line(f"error: {e}")
+        raise typer.Exit(2) from None
+
+
+def steer_cmd(
+    video: Annotated[str, typer.Argument(help="The video to re-time.")],
+    arc: Annotated[str, typer.Option("--arc", help=ARC_HELP)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The edited clip to write (.mp4).")],
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="Write the edit plan (JSON) here [default: OUT with .plan.json].")]
+    = None,
+    min_duration: Annotated[float, typer.Option(help="Shortest output, x the input's duration.",
+                                                min=0.05, max=1.0)] = 0.6,
+    max_duration: Annotated[float, typer.Option(help="Longest output, x the input's duration.",
+                                                min=1.0, max=20.0)] = 1.5,
+    min_speed: Annotated[float, typer.Option(help="Slowest speed, x.", min=0.05, max=1.0)] = 0.25,
+    max_speed: Annotated[float, typer.Option(help="Fastest speed, x.", min=1.0, max=20.0)] = 4.0,
+    max_evals: Annotated[int, typer.Option(help="Candidate edits measured at most.", min=1)]
+    = 80,
+    no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the audio.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the gaps.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
+):
+    """Re-time a clip toward an intended arc (speed ramps, holds, jump cuts), write it and
+    its edit plan, and print the intent gap before and after (both measured)."""
+    from hypnoscope.cli import error_line
+    from hypnoscope.intent.steer import steer
+
+    the_arc = arc_or_exit(arc)
+    plan = plan or out.with_suffix(".plan.json")
+    console = Console()
+    try:
+        with console.status("steering…") if console.is_terminal and not quiet else _Null() as st:
+            def on_stage(s: str) -> None:
+                if st is not None:
+                    st.update(s)
+            r = steer(video, the_arc, out, plan_out=plan, min_duration=min_duration,
+                      max_duration=max_duration, min_speed=min_speed, max_speed=max_speed,
+                      max_evals=max_evals, audio=not no_audio, on_stage=on_stage)
+    except (ArcError, ValueError) as e:
+        if debug:
+            traceback.print_exc()
+        one_line(f"error: {e}")
+        raise typer.Exit(2) from None
+    except Exception as e:  # noqa: BLE001 - one line per failure
+        if debug:
+            traceback.print_exc()
+        one_line(error_line(video, e))
+        raise typer.Exit(1) from None
+    print(f"intent gap before: {r.gap_before.score:.1f}/100  after: {r.gap_after.score:.1f}/100"
+          f"  (arc {r.arc.name}; measured on {Path(video).name} and on {out.name})")
+    if quiet:
+        raise typer.Exit(0)
+    print(f"edit: {r.plan.source_duration:.2f} s -> {r.plan.output_duration:.2f} s, "
+          f"{r.evaluations} candidate edits measured in {r.search_s:.1f} s "
+          f"(total {r.total_s:.1f} s)")
+    for line in r.plan.lines():
+        print(f"  {line}")
+    print("after:")
+    for line in r.gap_after.lines()[1:] or ["  (no specific difference)"]:
+        print(line)
+    print(f"audio: {r.render['audio']}")
+    for note in r.notes:
+        print(f"note: {note}")
+    if r.plan_path:
+        print(f"plan: {r.plan_path}")
+    raise typer.Exit(0)
+
+
+class _Null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def register(app: typer.Typer) -> None:
+    app.command("steer")(steer_cmd)
