@@ -177,8 +177,11 @@ def many_clips(tmp_path_factory) -> Path:
 def _child_pids(pid: int) -> set[int]:
     out = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        with open(task / "children") as f:
-            out |= {int(x) for x in f.read().split()}
+        try:
+            with open(task / "children") as f:
+                out |= {int(x) for x in f.read().split()}
+        except FileNotFoundError:  # the thread ended between the listing and the read
+            continue
     return out
 
 
