@@ -2,19 +2,22 @@
 
 One streaming pass with PyAV: frames are taken by timestamp at the target rate (a slower
 clip keeps its own frames, never up-sampled: duplicated frames would leak its native rate),
-scaled in swscale to the target height, optionally trimmed, and encoded to the container and
-codec that the output's extension names (``.mp4`` H.264, ``.mkv`` H.264, ``.webm`` VP8,
-``.avi`` MPEG-4 Part 2, ``.gif`` GIF with a palette).
+scaled in swscale to the target height, turned upright, optionally trimmed, and encoded to the
+container and codec that the output's extension names (``.mp4`` H.264, ``.mkv`` H.264,
+``.webm`` VP8, ``.avi`` MPEG-4 Part 2 with PyAV; ``.gif`` with an adaptive dithered palette
+per frame by Pillow).
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 import av
 import av.video.reformatter
+import numpy as np
 
 from hypnoscope.decode import VideoReader, _ffmpeg_reason
 from hypnoscope.errors import VideoError
@@ -47,8 +50,14 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, *, height: int | N
         raise VideoError(src, _ffmpeg_reason(e)) from e
     tmp = dst + ".part" + ext
     try:
-        with inp, av.open(tmp, "w", format=_muxer(ext)) as out:
-            _copy(inp, out, codec, height, fps, max_seconds, crf, upscale)
+        with inp:
+            frames = _upright_rgb_frames(inp, height, fps, max_seconds, upscale)
+            if codec == "gif":
+                _write_gif(tmp, frames)
+            else:
+                with av.open(tmp, "w", format=_muxer(ext)) as out:
+                    _write_av(out, codec, frames, fps or float(
+                        inp.streams.video[0].average_rate or 25), crf)
         os.replace(tmp, dst)
     finally:
         if os.path.exists(tmp):
@@ -57,28 +66,34 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, *, height: int | N
 
 
 def _muxer(ext: str) -> str:
-    return {".mp4": "mp4", ".mkv": "matroska", ".mov": "mov", ".webm": "webm", ".avi": "avi",
-            ".gif": "gif"}[ext]
+    return {".mp4": "mp4", ".mkv": "matroska", ".mov": "mov", ".webm": "webm",
+            ".avi": "avi"}[ext]
 
 
-def _copy(inp, out, codec: str, height: int | None, fps: float | None,
-          max_seconds: float | None, crf: int, upscale: bool) -> None:
+def _upright_rgb_frames(inp, height: int | None, fps: float | None,
+                        max_seconds: float | None, upscale: bool
+                        ) -> Iterator[tuple[float, np.ndarray]]:
+    """(t in s from the first frame, upright RGB frame at the target height) for every frame
+    kept by the rate rule: the first frame at or after each 1/fps step, never a frame twice.
+
+    Frames go through RGB on purpose: swscale reads the colour range of full-range sources
+    (yuvj*) there, and a fresh RGB frame carries no range tag into the encoder."""
     s_in = inp.streams.video[0]
     s_in.thread_type = "AUTO"
     ref = av.video.reformatter.VideoReformatter()
-    # GIF timestamps are in centiseconds; everything else gets milliseconds.
-    tb = Fraction(1, 100) if codec == "gif" else Fraction(1, 1000)
-    stream = None
     period = 1.0 / fps if fps else 0.0
-    next_t = 0.0
-    t0 = None
-    last_pts = -1
-    size = None
+    next_t, t0, size, rot = 0.0, None, None, 0
     for frame in inp.decode(s_in):
         if frame.time is None:
             continue
         if t0 is None:
             t0 = frame.time
+            rot = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
+            w, h = (frame.height, frame.width) if rot % 180 else (frame.width, frame.height)
+            th = (height or h) if upscale else min(height or h, h)
+            th -= th % 2
+            tw = max(2, int(round(th * w / h / 2)) * 2)
+            size = (th, tw) if rot % 180 else (tw, th)
         t = frame.time - t0
         if max_seconds is not None and t >= max_seconds - 1e-6:
             break
@@ -86,31 +101,52 @@ def _copy(inp, out, codec: str, height: int | None, fps: float | None,
             continue
         if fps:
             next_t = (math.floor((t + 0.25 * period) / period) + 1) * period
+        rgb = ref.reformat(frame, width=size[0], height=size[1], format="rgb24",
+                           interpolation="AREA").to_ndarray()
+        if rot:
+            rgb = np.ascontiguousarray(np.rot90(rgb, rot // 90))
+        yield t, rgb
+    if t0 is None:
+        raise VideoError(inp.name, "no frame could be decoded")
+
+
+def _write_av(out, codec: str, frames: Iterable[tuple[float, np.ndarray]], fps: float,
+              crf: int) -> None:
+    """Encode with PyAV at millisecond timestamps (so a variable rate survives)."""
+    tb = Fraction(1, 1000)
+    stream = None
+    last_pts = -1
+    for t, rgb in frames:
         if stream is None:
-            rot = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
-            w, h = (frame.height, frame.width) if rot % 180 else (frame.width, frame.height)
-            th = (height or h) if upscale else min(height or h, h)
-            th -= th % 2
-            tw = max(2, int(round(th * w / h / 2)) * 2)
-            size = (th, tw) if rot % 180 else (tw, th)
-            stream = _add_stream(out, codec, (tw, th), fps or float(s_in.average_rate or 25),
-                                 crf, tb)
-            if rot:
-                stream.set_display_rotation(rot)
-        small = ref.reformat(frame, width=size[0], height=size[1],
-                             format="rgb8" if codec == "gif" else "yuv420p",
-                             interpolation="AREA")
+            stream = _add_stream(out, codec, (rgb.shape[1], rgb.shape[0]), fps, crf, tb)
         pts = int(round(t / tb))
         if pts <= last_pts:
             continue
-        small.pts, small.time_base = pts, tb
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts, frame.time_base = pts, tb
         last_pts = pts
-        for packet in stream.encode(small):
+        for packet in stream.encode(frame):
             out.mux(packet)
-    if stream is None:
-        raise VideoError(inp.name, "no frame could be decoded")
     for packet in stream.encode():
         out.mux(packet)
+
+
+def _write_gif(path: str, frames: Iterable[tuple[float, np.ndarray]]) -> None:
+    """An animated GIF with an adaptive palette and dithering per frame (as generators'
+    GIF writers make them), written by Pillow; frame delays in centiseconds as GIF stores
+    them. The frames are held in memory (GIF is for short clips)."""
+    from PIL import Image
+
+    items = list(frames)
+    times = [t for t, _ in items] + [items[-1][0] + (
+        items[-1][0] - items[-2][0] if len(items) > 1 else 0.1)]
+    stamps = np.round(np.asarray(times) * 100).astype(int)  # centiseconds
+    durations = [max(int(d), 1) * 10 for d in np.diff(stamps)]
+    images = [Image.fromarray(rgb).quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                             dither=Image.Dither.FLOYDSTEINBERG)
+              for _, rgb in items]
+    images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
+                   duration=durations, loop=0, optimize=False, disposal=1)
 
 
 def _add_stream(out, codec: str, size: tuple[int, int], fps: float, crf: int, tb: Fraction):
@@ -118,15 +154,12 @@ def _add_stream(out, codec: str, size: tuple[int, int], fps: float, crf: int, tb
     stream = out.add_stream(codec, rate=rate)
     stream.width, stream.height = size
     stream.codec_context.time_base = tb
-    if codec == "gif":
-        stream.pix_fmt = "rgb8"
-    else:
-        stream.pix_fmt = "yuv420p"
-        if codec == "libx264":
-            stream.options = {"crf": str(crf), "preset": "veryfast"}
-        elif codec == "libvpx":
-            stream.options = {"crf": "10", "b": "2M"}
-        elif codec == "mpeg4":
-            stream.options = {"qscale": "3"}
-            stream.bit_rate = 4_000_000
+    stream.pix_fmt = "yuv420p"
+    if codec == "libx264":
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
+    elif codec == "libvpx":
+        stream.options = {"crf": "10", "b": "2M"}
+    elif codec == "mpeg4":
+        stream.options = {"qscale": "3"}
+        stream.bit_rate = 4_000_000
     return stream
