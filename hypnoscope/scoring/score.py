@@ -36,8 +36,8 @@ def _phrase(name: str, value: float, model: Model, toward_ai: bool) -> str:
     """A reason in words: the metric, its value, where it falls among camera footage, and
     the two reference medians."""
     spec = metric_specs().get(name)
-    unit = f" {spec.unit}" if spec and spec.unit not in ("", "0..1", "ratio", "share",
-                                                         "correlation") else ""
+    unit = (f" {spec.unit}" if spec and ".." not in spec.unit and spec.unit not in (
+        "", "ratio", "share", "correlation") else "")
     label = name.replace("_", " ")
     real = model.reference_median(name, "real")
     ai = model.reference_median(name, "ai")
