@@ -385,3 +385,21 @@ def random_walk_path(n: int, step: float, seed: int = 0,
     xs = x0 + np.concatenate([[0.0], np.cumsum(step * np.cos(ang[1:]))])
     ys = y0 + np.concatenate([[0.0], np.cumsum(step * np.sin(ang[1:]))])
     return xs, ys
+
+
+def audio_only(path: str | os.PathLike, seconds: float = 1.0) -> str:
+    """Write an AAC audio-only file (a 440 Hz tone): a file with no video stream."""
+    rate = 16000
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("aac", rate=rate)
+        s.layout = "mono"
+        t = np.arange(int(rate * seconds)) / rate
+        for i in range(0, len(t) - 1024, 1024):
+            buf = (0.1 * np.sin(2 * np.pi * 440 * t[i:i + 1024])).astype(np.float32)[None]
+            f = av.AudioFrame.from_ndarray(buf, format="fltp", layout="mono")
+            f.sample_rate = rate
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return os.fspath(path)

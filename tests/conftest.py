@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from hypnoscope import synth
@@ -37,23 +36,3 @@ def pan_clip(clipdir) -> Path:
     """4 s at 24 fps, 320x180: a texture panning 2 px/frame to the left."""
     canvas = synth.texture(180, 320 + 2 * 96 + 8, seed=11, scale=4.0)
     return Path(synth.write_video(clipdir / "pan.mp4", synth.pan(canvas, 96, 2.0), fps=24))
-
-
-def audio_only(path: Path, seconds: float = 1.0) -> Path:
-    """Write an AAC audio-only file."""
-    import av
-
-    rate = 16000
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("aac", rate=rate)
-        s.layout = "mono"
-        t = np.arange(int(rate * seconds)) / rate
-        for i in range(0, len(t) - 1024, 1024):
-            buf = (0.1 * np.sin(2 * np.pi * 440 * t[i:i + 1024])).astype(np.float32)[None]
-            f = av.AudioFrame.from_ndarray(buf, format="fltp", layout="mono")
-            f.sample_rate = rate
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    return path

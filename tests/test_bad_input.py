@@ -12,7 +12,6 @@ import pytest
 
 import hypnoscope
 from hypnoscope import synth
-from tests.conftest import audio_only
 
 
 def run_cli(*args, timeout=120):
@@ -44,7 +43,7 @@ def bad_files(tmp_path_factory):
             c.mux(p)
     data = fs.read_bytes()
     (d / "truncated_faststart.mp4").write_bytes(data[: len(data) // 2])
-    audio_only(d / "audio.m4a")
+    synth.audio_only(d / "audio.m4a")
     synth.write_video(d / "single.mp4", frames[:1], fps=24)
     cv2.imwrite(str(d / "image.png"), np.full((40, 60, 3), 128, np.uint8))
     return {
