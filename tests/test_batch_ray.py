@@ -48,7 +48,7 @@ def ray_head(tmp_path_factory):
     cmd = [str(ray_cli) if ray_cli.exists() else "ray", "start", "--head", "--block",
            "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=2",
            "--include-dashboard=false", "--disable-usage-stats",
-           f"--ray-client-server-port={_free_port()}", f"--dashboard-port={_free_port()}",
+           f"--dashboard-port={_free_port()}",
            f"--dashboard-agent-listen-port={_free_port()}",
            f"--runtime-env-agent-port={_free_port()}",
            f"--metrics-export-port={_free_port()}"]
