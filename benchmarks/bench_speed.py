@@ -52,12 +52,16 @@ def main() -> None:
     ap.add_argument("videos", nargs="*")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--preset", default="veryfast",
+                    help="x264 preset of the synthetic clip (default veryfast: CABAC and "
+                         "B-frames, like camera and web H.264)")
     args = ap.parse_args()
     paths = [Path(v) for v in args.videos]
     if not paths:
-        cache = Path(tempfile.gettempdir()) / f"hypnoscope_bench_1080p_{args.seconds:g}s.mp4"
+        cache = Path(tempfile.gettempdir()) / (
+            f"hypnoscope_bench_1080p_{args.seconds:g}s_{args.preset}_grain18.mp4")
         print(f"synthetic clip: {cache}")
-        paths = [long_clip(cache, args.seconds)]
+        paths = [long_clip(cache, args.seconds, preset=args.preset)]
     for p in paths:
         bench(p, args.repeat)
 

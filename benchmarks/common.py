@@ -14,24 +14,34 @@ import numpy as np
 from hypnoscope import synth
 
 
-def long_clip(path: Path, seconds: float, height: int = 1080, fps: int = 30) -> Path:
-    """A moving-texture H.264 clip of ``seconds`` at ``height`` px (written once, reused)."""
+def long_clip(path: Path, seconds: float, height: int = 1080, fps: int = 30,
+              preset: str = "veryfast", noise: float = 3.0) -> Path:
+    """A moving-texture H.264 clip of ``seconds`` at ``height`` px (written once, reused).
+
+    ``preset`` is x264's: the default ``veryfast`` keeps CABAC and B-frames, as camera and
+    web H.264 have; ``ultrafast`` files decode unusually fast (no CABAC, no B-frames), which
+    makes any analysis look slow next to them. ``noise`` (gray levels) adds sensor-like grain
+    so that the bitrate, and the decoder's work, are those of camera footage rather than of a
+    perfectly predictable pan."""
     path = Path(path)
     if path.exists():
         return path
     width = height * 16 // 9
     canvas = synth.texture(height + 64, width * 2, seed=7, scale=4.0)
+    rng = np.random.default_rng(7)
     tmp = path.with_suffix(".part.mp4")
     with av.open(str(tmp), "w") as c:
         s = c.add_stream("libx264", rate=fps)
         s.width, s.height, s.pix_fmt = width, height, "yuv420p"
-        s.options = {"preset": "ultrafast", "crf": "23"}
+        s.options = {"preset": preset, "crf": "18"}
         n = int(seconds * fps)
         for i in range(n):
             x = int((i * 3) % width)
             y = int(16 + 8 * np.sin(i / 20))
+            grain = rng.normal(0, noise, (height, width, 1)).astype(np.float32)  # new each frame
+            img = canvas[y:y + height, x:x + width].astype(np.float32) + grain
             frame = av.VideoFrame.from_ndarray(
-                np.ascontiguousarray(canvas[y:y + height, x:x + width]), format="rgb24")
+                np.clip(img, 0, 255).astype(np.uint8), format="rgb24")
             for p in s.encode(frame):
                 c.mux(p)
         for p in s.encode():
