@@ -14,8 +14,7 @@ import av
 import cv2
 import numpy as np
 
-CODEC_BY_EXT = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".webm": "libvpx",
-                ".avi": "mpeg4", ".gif": "gif"}
+from hypnoscope.transcode import CODEC_BY_EXT, configure_encoder
 
 
 def texture(height: int, width: int, seed: int = 0, scale: float = 6.0,
@@ -165,13 +164,7 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: floa
             stream = container.add_stream(codec, rate=rate)
             stream.pix_fmt = {"mjpeg": "yuvj420p", "ffv1": "yuv444p",
                               "libx264rgb": "rgb24"}.get(codec, "yuv420p")
-            if codec == "libx264":
-                stream.options = {"crf": str(crf), "preset": "veryfast"}
-            elif codec == "libvpx":
-                stream.options = {"crf": "10", "b": "2M"}
-            elif codec == "mpeg4":
-                stream.options = {"qscale": "3"}
-                stream.bit_rate = 4_000_000
+            configure_encoder(stream, codec, crf)
         stream.width, stream.height = w, h
         if rotation:
             stream.set_display_rotation(rotation)

@@ -149,12 +149,9 @@ def _write_gif(path: str, frames: Iterable[tuple[float, np.ndarray]]) -> None:
                    duration=durations, loop=0, optimize=False, disposal=1)
 
 
-def _add_stream(out, codec: str, size: tuple[int, int], fps: float, crf: int, tb: Fraction):
-    rate = Fraction(fps).limit_denominator(1001)
-    stream = out.add_stream(codec, rate=rate)
-    stream.width, stream.height = size
-    stream.codec_context.time_base = tb
-    stream.pix_fmt = "yuv420p"
+def configure_encoder(stream, codec: str, crf: int = 20) -> None:
+    """Quality settings of the encoders hypnoscope writes with: x264 at ``crf`` (veryfast),
+    VP8 at crf 10 / 2 Mbit/s, MPEG-4 Part 2 at qscale 3."""
     if codec == "libx264":
         stream.options = {"crf": str(crf), "preset": "veryfast"}
     elif codec == "libvpx":
@@ -162,4 +159,13 @@ def _add_stream(out, codec: str, size: tuple[int, int], fps: float, crf: int, tb
     elif codec == "mpeg4":
         stream.options = {"qscale": "3"}
         stream.bit_rate = 4_000_000
+
+
+def _add_stream(out, codec: str, size: tuple[int, int], fps: float, crf: int, tb: Fraction):
+    rate = Fraction(fps).limit_denominator(1001)
+    stream = out.add_stream(codec, rate=rate)
+    stream.width, stream.height = size
+    stream.codec_context.time_base = tb
+    stream.pix_fmt = "yuv420p"
+    configure_encoder(stream, codec, crf)
     return stream
