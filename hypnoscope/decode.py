@@ -298,6 +298,28 @@ class VideoReader:
             # A demuxer error mid-file: keep what decoded, report it below.
             self.facts.notes.append(f"demuxing stopped early: {_ffmpeg_reason(e)}")
 
+    def native_frames(self) -> Iterator[tuple[float, av.VideoFrame]]:
+        """Every decodable source frame at its native size, with its time in seconds from
+        the first frame: a missing timestamp follows the previous one at the nominal rate,
+        and a frame whose time does not increase (repeated or out of order) is skipped.
+        Both the analysis pass and anything that re-encodes a source (steering) read
+        frames through here, so they agree on which frame is which."""
+        if self._container is None:
+            self.open()
+        nominal = self.facts.nominal_fps or self.options.fps
+        t0: float | None = None
+        last: float | None = None
+        for fr in self._decoded_frames():
+            ts = fr.time
+            if ts is None:
+                ts = (last + 1.0 / nominal) if last is not None else 0.0
+            if t0 is None:
+                t0 = ts
+            if last is not None and ts <= last + 1e-9:
+                continue
+            last = ts
+            yield ts - t0, fr
+
     def __iter__(self) -> Iterator[Frame]:
         if self._container is None:
             self.open()
@@ -321,12 +343,9 @@ class VideoReader:
         since_frames = 0
         since_repeats = 0
         duration_hint = f.declared_duration_s or 0.0
-        for fr in self._decoded_frames():
-            ts = fr.time
-            if ts is None:
-                ts = (last_pts + 1.0 / nominal) if last_pts is not None else 0.0
+        for t, fr in self.native_frames():
             if t0 is None:
-                t0 = ts
+                t0 = 0.0
                 rotation = int(round((fr.rotation or 0) / 90.0)) * 90 % 360
                 f.rotation = rotation
                 sar = float(fr.sample_aspect_ratio) if getattr(
@@ -334,12 +353,9 @@ class VideoReader:
                 size = analysis_size(fr.width, fr.height, rotation, opts.height, sar or 1.0)
                 f.width, f.height = fr.width, fr.height
             native_height = fr.width if rotation % 180 else fr.height
-            t = ts - t0
-            if last_pts is not None and t <= last_pts - t0 + 1e-9:
-                continue  # non-increasing timestamp: a repeated or out-of-order frame
             if last_pts is not None:
-                last_dur = t - (last_pts - t0)
-            last_pts = ts
+                last_dur = t - last_pts
+            last_pts = t
             n_dec += 1
             f.frames_decoded = n_dec
             fp = fingerprint(fr)

@@ -162,19 +162,7 @@ def _native_frames(reader: VideoReader, src: SourceFrames):
     item per in-memory source frame."""
     times = src.times
     j = 0
-    t0 = None
-    last = None
-    nominal = reader.facts.nominal_fps or src.fps
-    for fr in reader._decoded_frames():
-        ts = fr.time
-        if ts is None:
-            ts = (last + 1.0 / nominal) if last is not None else 0.0
-        if t0 is None:
-            t0 = ts
-        if last is not None and ts <= last + 1e-9:
-            continue
-        last = ts
-        t = ts - t0
+    for t, fr in reader.native_frames():
         while j < len(times) and times[j] < t - 1e-4:
             j += 1  # an in-memory frame that did not come back: should not happen
             yield None
