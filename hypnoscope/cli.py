@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hypnoscope._version import __version__
 from hypnoscope.analysis import Analysis, analyze
+from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption
 from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.errors import VideoError
 from hypnoscope.metrics import DEFAULT_WINDOW_S
@@ -80,12 +81,9 @@ def analyze_cmd(
     paths: Annotated[list[str], typer.Argument(help="Video files to analyze.")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary, no progress.")] = False,
-    height: Annotated[int, typer.Option(help="Analysis height, px.", min=16, max=2160)]
-    = DEFAULT_HEIGHT,
-    fps: Annotated[float, typer.Option(help="Canonical analysis rate, frames/s.", min=0.5,
-                                       max=120)] = DEFAULT_FPS,
-    window: Annotated[float, typer.Option(help="Window length for per-window metrics, s.",
-                                          min=0.5)] = DEFAULT_WINDOW_S,
+    height: HeightOption = DEFAULT_HEIGHT,
+    fps: FpsOption = DEFAULT_FPS,
+    window: WindowOption = DEFAULT_WINDOW_S,
     debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write a self-contained HTML report: for one video this file, for "

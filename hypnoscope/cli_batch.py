@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption
 from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
 
@@ -61,12 +62,9 @@ def batch_cmd(
         help="Label each file by its first sub-folder under the INPUT folder.")] = False,
     series: Annotated[bool, typer.Option(
         "--series/--no-series", help="Store the per-frame series.")] = True,
-    height: Annotated[int, typer.Option(help="Analysis height, px.", min=16, max=2160)]
-    = DEFAULT_HEIGHT,
-    fps: Annotated[float, typer.Option(help="Canonical analysis rate, frames/s.", min=0.5,
-                                       max=120)] = DEFAULT_FPS,
-    window: Annotated[float, typer.Option(help="Window length for per-window metrics, s.",
-                                          min=0.5)] = DEFAULT_WINDOW_S,
+    height: HeightOption = DEFAULT_HEIGHT,
+    fps: FpsOption = DEFAULT_FPS,
+    window: WindowOption = DEFAULT_WINDOW_S,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress; failures only.")] = False,
 ):
