@@ -132,3 +132,13 @@ def test_series_and_units_are_reported(clips):
         assert len(a.series[name]) == len(a.times)
         assert name in a.series_units
     assert np.all(np.isfinite(a.series["tension"]))
+
+
+def test_mean_tension_rises_with_activity(tmp_path):
+    """Known truth: the same pan four times faster carries more motion, so its mean tension
+    (the level of the curve) is higher; the shape metrics are not what changes."""
+    slow = analyze(synth.write_video(tmp_path / "slow.mp4", arc_clips.steady_pan(24, speed=15),
+                                     fps=24), model=None)
+    fast = analyze(synth.write_video(tmp_path / "fast.mp4", arc_clips.steady_pan(24, speed=60),
+                                     fps=24), model=None)
+    assert fast.metrics["tension_mean"] > slow.metrics["tension_mean"] + 0.1
