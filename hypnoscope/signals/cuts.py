@@ -78,8 +78,12 @@ class CutExtractor:
         self.detector = transitions or TransitionDetector()
         self._score: list[float] = []
         self._t: list[float] = []
+        # cuts and transitions are decided once the pass is over; several extractors and
+        # the pipeline ask for them, so they are found once and kept until a new frame
+        self._found: tuple[np.ndarray, np.ndarray, list[Transition]] | None = None
 
     def update(self, ctx: FrameContext) -> None:
+        self._found = None
         self._t.append(ctx.t)
         if ctx.prev is None:
             self._score.append(0.0)
@@ -94,20 +98,27 @@ class CutExtractor:
                                                 ctx.gain_compensated_residual))
         self.detector.update(ctx)
 
+    def _decide(self) -> tuple[np.ndarray, np.ndarray, list[Transition]]:
+        """(cut frame indices, in-transition mask, transitions), computed once."""
+        if self._found is None:
+            trs = self.detector.transitions()
+            inside = np.zeros(len(self._t), dtype=bool)
+            for tr in trs:
+                inside[tr.start + 1:tr.end + 1] = True  # frames whose change belongs to it
+            cuts = detect_hard_cuts(np.asarray(self._score), ratio=self.ratio,
+                                    floor=self.floor)
+            self._found = (np.asarray([i for i in cuts if not inside[i]], dtype=int),
+                           inside, trs)
+        return self._found
+
     def _transitions(self) -> list[Transition]:
-        return self.detector.transitions()
+        return self._decide()[2]
 
     def _cuts(self) -> np.ndarray:
-        cuts = detect_hard_cuts(np.asarray(self._score), ratio=self.ratio, floor=self.floor)
-        inside = self._in_transition()
-        return np.asarray([i for i in cuts if not inside[i]], dtype=int)
+        return self._decide()[0]
 
     def _in_transition(self) -> np.ndarray:
-        """1 on the frames whose change from the previous frame belongs to a transition."""
-        mark = np.zeros(len(self._t), dtype=bool)
-        for tr in self._transitions():
-            mark[tr.start + 1:tr.end + 1] = True
-        return mark
+        return self._decide()[1]
 
     def series(self) -> dict[str, np.ndarray]:
         score = np.asarray(self._score, dtype=float)
