@@ -18,6 +18,12 @@ def _command() -> str:
     return " ".join(shlex.quote(a) for a in ["hypnoscope", *sys.argv[1:]])
 
 
+def _db_error(db: Path, e: Exception) -> str:
+    """One line naming the database once, whether or not the cause already names it."""
+    msg = " ".join(str(e).split())
+    return msg if msg.startswith(str(db)) else f"{db}: {msg}"
+
+
 def _fail(msg: str) -> None:
     Console(stderr=True).print(msg, markup=False, highlight=False)
     raise typer.Exit(1)
@@ -41,7 +47,7 @@ def train_cmd(
     try:
         model = train(db, out, C=c, group_by=group_by, command=_command())
     except (ValueError, FileNotFoundError) as e:
-        _fail(f"{db}: {e}")
+        _fail(_db_error(db, e))
     p = model.provenance
     Console().print(f"wrote {out}: {len(model.features)} features, {p['n_videos']} videos, "
                     f"{p['n_windows']} windows, {p['n_sources']} sources")
@@ -80,7 +86,7 @@ def evaluate_cmd(
             res = evaluate(db, C=c, group_by=group_by, transcode=transcode, work=work,
                            workers=workers, on_progress=on_progress)
         except (ValueError, FileNotFoundError) as e:
-            _fail(f"{db}: {e}")
+            _fail(_db_error(db, e))
     console.print(evaluation_table(res))
     console.print(per_source_table(res["native"]))
     if json_out:
@@ -99,7 +105,7 @@ def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
     try:
         res = compare(db, by=by)
     except (ValueError, FileNotFoundError) as e:
-        _fail(f"{db}: {e}")
+        _fail(_db_error(db, e))
     console = Console()
     console.print(compare_table(res))
     if "scorecard" in res:
