@@ -9,22 +9,9 @@ import numpy as np
 from scipy.stats import mannwhitneyu
 
 from hypnoscope.metrics import metric_specs
+from hypnoscope.report.stats import auc as single_metric_auc
+from hypnoscope.report.stats import cliffs_delta
 from hypnoscope.scoring.thesis import CLAIMS, DIRECTION
-
-
-def cliffs_delta(a: np.ndarray, b: np.ndarray) -> float:
-    """Cliff's delta of ``a`` over ``b`` (-1..1): P(a > b) - P(a < b)."""
-    a, b = _finite(a), _finite(b)
-    if len(a) == 0 or len(b) == 0:
-        return float("nan")
-    diff = np.sign(a[:, None] - b[None, :])
-    return float(diff.mean())
-
-
-def single_metric_auc(a: np.ndarray, b: np.ndarray) -> float:
-    """AUC of the metric alone at telling ``a`` (positive) from ``b``: P(a > b) + ties/2."""
-    d = cliffs_delta(a, b)
-    return (d + 1.0) / 2.0 if np.isfinite(d) else float("nan")
 
 
 def _finite(x) -> np.ndarray:
