@@ -67,3 +67,14 @@ def nanpercentile(x: np.ndarray, q: float) -> float:
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     return float(np.percentile(x, q)) if len(x) else float("nan")
+
+
+def without_cuts(values: np.ndarray, cut: np.ndarray, after: int = 1) -> np.ndarray:
+    """``values`` with nan on every cut frame and on the ``after`` frames that follow it
+    (a residual or a correlation across a cut measures the cut, not the texture)."""
+    out = np.asarray(values, dtype=float).copy()
+    idx = np.flatnonzero(np.nan_to_num(np.asarray(cut, dtype=float), nan=0.0) > 0)
+    for k in range(after + 1):
+        j = idx + k
+        out[j[j < len(out)]] = np.nan
+    return out

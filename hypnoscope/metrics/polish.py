@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hypnoscope.metrics.base import MetricSpec, SignalSet, nanmedian
+from hypnoscope.metrics.base import MetricSpec, SignalSet, nanmedian, without_cuts
 
 FACTOR = "polish"
 
@@ -38,17 +38,6 @@ SPECS = (
 
 #: At least this many defined frames are needed for a boiling statistic.
 MIN_FRAMES = 3
-
-
-def without_cuts(values: np.ndarray, cut: np.ndarray, after: int = 1) -> np.ndarray:
-    """``values`` with nan on every cut frame and on the ``after`` frames that follow it
-    (a residual or a correlation across a cut measures the cut, not the texture)."""
-    out = np.asarray(values, dtype=float).copy()
-    idx = np.flatnonzero(np.nan_to_num(np.asarray(cut, dtype=float), nan=0.0) > 0)
-    for k in range(after + 1):
-        j = idx + k
-        out[j[j < len(out)]] = np.nan
-    return out
 
 
 def median_if_enough(x: np.ndarray, n: int = MIN_FRAMES) -> float:

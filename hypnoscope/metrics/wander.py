@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hypnoscope.metrics.base import MetricSpec, SignalSet, nanmedian
+from hypnoscope.metrics.base import MetricSpec, SignalSet, nanmedian, without_cuts
 
 FACTOR = "wander"
 
@@ -21,6 +21,10 @@ SPECS = (
     MetricSpec("recurrence", "0..1", FACTOR,
                "share of same-shot frame pairs more than 1 s apart whose descriptors are "
                "closer than 0.25 (the content comes back or holds)"),
+    MetricSpec("nonrigidity", "log ratio", FACTOR,
+               "median log ratio of the residual of tracked points around the dominant "
+               "projective motion to the residual of the same frame moved rigidly by it "
+               "(0: as rigid as a solid scene; surfaces that slide and breathe raise it)"),
 )
 
 
@@ -53,4 +57,6 @@ def compute(sig: SignalSet) -> dict[str, float]:
         "descriptor_straightness": ratio_of_sums(sig.get("descriptor_net"),
                                                  sig.get("descriptor_path")),
         "recurrence": ratio_of_sums(sig.get("recur_close"), sig.get("recur_pairs")),
+        "nonrigidity": nanmedian(without_cuts(sig.get("nonrigidity"), sig.get("cut"),
+                                              after=0)),
     }

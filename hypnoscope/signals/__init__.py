@@ -19,6 +19,7 @@ from hypnoscope.signals.interpolation import InterpolationExtractor
 from hypnoscope.signals.motion import MotionExtractor
 from hypnoscope.signals.motion_field import MotionFieldExtractor
 from hypnoscope.signals.noise import NoiseExtractor
+from hypnoscope.signals.rigidity import RigidityExtractor
 from hypnoscope.signals.second_order import SecondOrderExtractor
 from hypnoscope.signals.surprise import SurpriseExtractor
 from hypnoscope.signals.wander import WanderExtractor
@@ -46,6 +47,7 @@ def default_extractors() -> list[Extractor]:
         # pressure, wander and focus
         SurpriseExtractor(cut_source=cuts),
         WanderExtractor(cut_source=cuts),
+        RigidityExtractor(),
         FocusExtractor(cut_source=cuts),
     ]
 
@@ -55,4 +57,4 @@ __all__ = ["Extractor", "FrameContext", "FlowEngine", "default_extractors",
            "WarpingErrorExtractor", "FlickerExtractor", "ActivityExtractor",
            "SecondOrderExtractor", "MotionFieldExtractor", "AppearanceExtractor",
            "NoiseExtractor", "BoilingExtractor", "SurpriseExtractor", "WanderExtractor",
-           "FocusExtractor"]
+           "RigidityExtractor", "FocusExtractor"]
