@@ -9,7 +9,12 @@ import pytest
 
 from hypnoscope import synth
 from hypnoscope.analysis import analyze
-from hypnoscope.signals.rigidity import nonrigidity, rigid_residuals
+from hypnoscope.signals.rigidity import (
+    MIN_DISPLACEMENT_PX,
+    epipolar_residual,
+    nonrigidity,
+    rigid_residuals,
+)
 
 H, W = 180, 320
 
@@ -29,7 +34,7 @@ def _pan_pair(scene, dx: float, dy: float = 0.5) -> tuple[np.ndarray, np.ndarray
 
 
 def _breathe(image: np.ndarray, amp_px: float, seed: int = 1) -> np.ndarray:
-    """``image`` (gray or RGB) under a smooth local warp of at most ``amp_px`` px (no global motion)."""
+    """``image`` (gray or RGB) under a smooth local warp of at most ``amp_px`` px."""
     rng = np.random.default_rng(seed)
     field = cv2.GaussianBlur(rng.standard_normal((H, W, 2)).astype(np.float32), (0, 0), 15)
     field *= amp_px / (np.abs(field).max() + 1e-6)
@@ -99,3 +104,49 @@ def test_through_the_pipeline_a_morph_is_less_rigid_than_a_pan(tmp_path, scene):
     assert a.metrics["nonrigidity"] < 0.5
     assert b.metrics["nonrigidity"] > a.metrics["nonrigidity"] + 1.0
 
+
+
+# --- epipolar residual: parallax is rigid, sliding surfaces are not -------------------------
+
+def _two_planes(scene, i: int, far: float, near: float) -> np.ndarray:
+    """Frame ``i`` of a camera translating sideways past a far textured wall (moving ``far``
+    px per frame) with a nearer textured panel in front of it (``near`` px per frame)."""
+    other = synth.detailed_scene(260, 420, seed=5)
+    frame = synth.crop_at(scene, 20 + far * i, 20, H, W).copy()
+    panel = synth.crop_at(other, 20 + near * i, 20, H, W)
+    frame[60:150, 100:260] = panel[60:150, 100:260]
+    return _gray(frame)
+
+
+def test_parallax_costs_nothing_sliding_does(scene):
+    a, b = _two_planes(scene, 0, 1.0, 3.0), _two_planes(scene, 4, 1.0, 3.0)
+    parallax, disp = epipolar_residual(a, b)
+    assert disp == pytest.approx(4.0, abs=0.5)
+    assert parallax < 0.02
+    sliding = [epipolar_residual(a, _breathe(b, amp))[0] for amp in (0.5, 1.0, 2.0)]
+    assert sliding[0] > 0.05 and sliding[0] > 5 * parallax
+    assert sliding[0] < sliding[1] < sliding[2]
+
+
+def test_a_still_pair_constrains_nothing(scene):
+    a = _gray(synth.crop_at(scene, 20, 20, H, W))
+    residual, disp = epipolar_residual(a, a)
+    assert np.isnan(residual) and disp < MIN_DISPLACEMENT_PX
+
+
+def test_the_epipolar_pair_is_half_a_second_apart_and_never_spans_a_cut(tmp_path, scene):
+    other = synth.detailed_scene(260, 420, seed=9)
+    frames = synth.pan(scene, 16, 2.0, 0.5, height=H, width=W) + \
+        synth.pan(other, 16, 2.0, 0.5, height=H, width=W)
+    a = analyze(synth.write_video(tmp_path / "cut.mp4", frames, fps=8))
+    lag = a.series["epipolar_lag"]
+    known = lag[np.isfinite(lag)]
+    assert known.min() >= 0.3 - 1e-6 and known.max() <= 0.8 + 1e-6
+    assert np.mean(np.abs(known - 0.5) < 1e-6) > 0.9
+    cut_t = a.times[np.nan_to_num(a.series["cut"]) > 0]
+    assert len(cut_t) == 1
+    res = a.series["epipolar_residual"]
+    spans = (a.times >= cut_t[0]) & (a.times - lag < cut_t[0])
+    assert spans.any() and np.isnan(res[spans]).all()
+    assert np.isfinite(res[~spans & np.isfinite(lag)]).sum() >= 10
+    assert a.metrics["epipolar_residual"] < 0.05

@@ -25,6 +25,10 @@ SPECS = (
                "median log ratio of the residual of tracked points around the dominant "
                "projective motion to the residual of the same frame moved rigidly by it "
                "(0: as rigid as a solid scene; surfaces that slide and breathe raise it)"),
+    MetricSpec("epipolar_residual", "px at 180 px height", FACTOR,
+               "median Sampson distance of tracked points from the epipolar geometry "
+               "fitted between frames ~0.5 s apart (a rigid 3D scene, parallax included, "
+               "fits it exactly up to tracking noise)"),
 )
 
 
@@ -59,4 +63,5 @@ def compute(sig: SignalSet) -> dict[str, float]:
         "recurrence": ratio_of_sums(sig.get("recur_close"), sig.get("recur_pairs")),
         "nonrigidity": nanmedian(without_cuts(sig.get("nonrigidity"), sig.get("cut"),
                                               after=0)),
+        "epipolar_residual": nanmedian(sig.get("epipolar_residual")),
     }

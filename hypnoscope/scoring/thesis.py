@@ -32,8 +32,8 @@ DIRECTION: dict[str, int] = {
     "tension_range": -1, "salient_events_per_minute": -1, "peak_prominence": -1,
     "build_up": -1, "release": -1, "flatness": +1,
     # wander and morph: appearance changes that motion does not explain, no straight path
-    "morph_index": +1, "nonrigidity": +1, "descriptor_speed": +1, "descriptor_straightness": -1,
-    "recurrence": -1,
+    "morph_index": +1, "nonrigidity": +1, "epipolar_residual": +1, "descriptor_speed": +1,
+    "descriptor_straightness": -1, "recurrence": -1,
     # polish: clean, sharp, colourful, no clipping
     "sharpness": +1, "fine_texture": +1, "boiling_corr": +1, "colourfulness": +1,
     "saturation": +1, "contrast_rms": +1, "clipped_highlights": -1, "clipped_shadows": -1,

@@ -47,7 +47,7 @@ def default_extractors() -> list[Extractor]:
         # pressure, wander and focus
         SurpriseExtractor(cut_source=cuts),
         WanderExtractor(cut_source=cuts),
-        RigidityExtractor(),
+        RigidityExtractor(cut_source=cuts),
         FocusExtractor(cut_source=cuts),
     ]
 

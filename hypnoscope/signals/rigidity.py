@@ -14,6 +14,15 @@ displacement — and tracked again: that residual is the floor this picture allo
 ``nonrigidity`` is the log ratio of the two: 0 when the real move is as rigid as a synthetic
 one, log(2) ≈ 0.69 when its residual is twice the floor.
 
+A camera moving through a solid *3D* scene does not move every point by one homography:
+near things shift more than far ones (parallax). What any rigid scene does obey is epipolar
+geometry: each point's match lies on the line the fundamental matrix assigns it. So for
+each distinct frame and the one about 0.5 s earlier (long enough for slow drift to add up),
+a fundamental matrix is fitted (RANSAC) and ``epipolar_residual`` is the median Sampson
+distance of the points it explains to within 1 px: parallax costs nothing, surfaces that
+slide against each other do. It is undefined when the median point moved less than 0.3 px
+(a still picture says nothing about its geometry) and across a cut.
+
 Everything is measured on the gray frame at a canonical 180 px height, so the pixel
 thresholds are fixed fractions of the frame height at any analysis size.
 """
@@ -25,6 +34,7 @@ import numpy as np
 
 from hypnoscope.signals.appearance import SHARPNESS_HEIGHT, to_canonical_height
 from hypnoscope.signals.context import FrameContext
+from hypnoscope.signals.wander import nearest_lag, spans_cut
 
 #: Corner detection: at most this many points, quality relative to the best corner, and the
 #: minimum distance between points (px at the canonical height).
@@ -36,8 +46,14 @@ MAX_ROUND_TRIP = 0.5
 INLIER_PX = 1.0
 #: Fewer tracked points than this, or fewer inliers than MIN_INLIERS: no measurement.
 MIN_POINTS, MIN_INLIERS = 30, 8
-#: Added to both residuals before their ratio (px), so two near-zero residuals give ~0.
-RESIDUAL_EPS = 1e-3
+#: The epipolar comparison looks this far back (s), within this range.
+EPIPOLAR_LAG_S, EPIPOLAR_LAG_RANGE = 0.5, (0.3, 0.8)
+#: RANSAC threshold of the fundamental matrix (px), and the median displacement (px) below
+#: which the pair is too still to constrain it.
+EPIPOLAR_RANSAC_PX, MIN_DISPLACEMENT_PX = 0.5, 0.3
+#: Added to both residuals before their ratio (px): below any real tracking precision, it
+#: keeps two near-zero residuals (an exact pixel copy) from making a large ratio.
+RESIDUAL_EPS = 0.01
 
 _LK = {"winSize": (15, 15), "maxLevel": 3,
        "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
@@ -91,6 +107,42 @@ def rigid_residuals(a: np.ndarray, b: np.ndarray) -> tuple[float, float, int]:
     return residual, floor, n
 
 
+def sampson_distances(F: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """First-order geometric distance (px) of each match ``p0[i]`` → ``p1[i]`` ((n, 2))
+    from the epipolar constraint ``x1' F x0 = 0`` of fundamental matrix ``F`` (3, 3)."""
+    x0 = np.c_[p0, np.ones(len(p0))]
+    x1 = np.c_[p1, np.ones(len(p1))]
+    fx0 = x0 @ F.T
+    ftx1 = x1 @ F
+    num = np.sum(x1 * fx0, axis=1) ** 2
+    den = fx0[:, 0] ** 2 + fx0[:, 1] ** 2 + ftx1[:, 0] ** 2 + ftx1[:, 1] ** 2
+    return np.sqrt(num / np.maximum(den, 1e-12))
+
+
+def epipolar_residual(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(residual, displacement) for the move from uint8 gray ``a`` to ``b``: the median
+    Sampson distance (px) of the tracked points that the RANSAC fundamental matrix explains
+    to within :data:`INLIER_PX`, and the median point displacement (px). The residual is nan
+    when too few points track, when they moved less than :data:`MIN_DISPLACEMENT_PX`, or
+    when no fundamental matrix fits."""
+    pts = cv2.goodFeaturesToTrack(a, MAX_POINTS, CORNER_QUALITY, MIN_DISTANCE)
+    if pts is None or len(pts) < MIN_POINTS:
+        return float("nan"), float("nan")
+    moved, ok = track_points(a, b, pts)
+    if int(ok.sum()) < MIN_POINTS:
+        return float("nan"), float("nan")
+    p0, p1 = pts[ok].reshape(-1, 2), moved[ok].reshape(-1, 2)
+    disp = float(np.median(np.linalg.norm(p1 - p0, axis=1)))
+    if disp < MIN_DISPLACEMENT_PX:
+        return float("nan"), disp
+    F, _ = cv2.findFundamentalMat(p0, p1, cv2.FM_RANSAC, EPIPOLAR_RANSAC_PX, 0.99)
+    if F is None or F.shape != (3, 3):
+        return float("nan"), disp
+    d = sampson_distances(F, p0, p1)
+    inl = d[d < INLIER_PX]
+    return (float(np.median(inl)) if len(inl) >= MIN_INLIERS else float("nan")), disp
+
+
 def nonrigidity(residual: float, floor: float) -> float:
     """log((residual + eps) / (floor + eps)), residuals in px: 0 as rigid as the floor."""
     if not (np.isfinite(residual) and np.isfinite(floor)):
@@ -104,37 +156,75 @@ def _canonical_u8(gray: np.ndarray) -> np.ndarray:
     return np.clip(to_canonical_height(gray) + 0.5, 0, 255).astype(np.uint8)
 
 
+class _Past:
+    __slots__ = ("t", "gray")
+
+    def __init__(self, t: float, gray: np.ndarray) -> None:
+        self.t, self.gray = t, gray
+
+
 class RigidityExtractor:
     """Per distinct frame: the dominant-motion residual to the previous distinct frame, its
-    rigid floor and their log ratio (nan on the first frame and on repeated frames)."""
+    rigid floor and their log ratio; the epipolar residual to the frame about 0.5 s earlier
+    with its lag and displacement (nan on repeated frames and where undefined).
+
+    ``cut_source`` is the extractor whose ``series()["cut"]`` marks cuts: a comparison
+    across one measures the cut, so it is dropped."""
 
     name = "rigidity"
-    KEYS = ("rigid_residual", "rigid_floor", "nonrigidity", "tracked_points")
+    KEYS = ("rigid_residual", "rigid_floor", "nonrigidity", "tracked_points",
+            "epipolar_residual", "epipolar_displacement", "epipolar_lag")
 
-    def __init__(self) -> None:
-        self._rows: list[tuple[float, float, float, float]] = []
-        self._prev_small: np.ndarray | None = None
+    def __init__(self, cut_source=None) -> None:
+        self.cut_source = cut_source
+        self._rows: list[tuple[float, ...]] = []
+        self._t: list[float] = []
+        self._past: list[_Past] = []
 
     def update(self, ctx: FrameContext) -> None:
+        self._t.append(ctx.t)
         if ctx.is_duplicate:
-            self._rows.append((np.nan,) * 4)
+            self._rows.append((np.nan,) * len(self.KEYS))
             return
         cur = _canonical_u8(ctx.gray)
-        prev, self._prev_small = self._prev_small, cur
-        if ctx.prev is None or prev is None or prev.shape != cur.shape:
-            self._rows.append((np.nan,) * 4)
-            return
-        res, floor, n = rigid_residuals(prev, cur)
-        self._rows.append((res, floor, nonrigidity(res, floor), float(n)))
+        prev = self._past[-1] if self._past else None
+        row = [np.nan] * len(self.KEYS)
+        if ctx.prev is not None and prev is not None and prev.gray.shape == cur.shape:
+            res, floor, n = rigid_residuals(prev.gray, cur)
+            row[:4] = [res, floor, nonrigidity(res, floor), float(n)]
+        back = nearest_lag(self._past, ctx.t, EPIPOLAR_LAG_S, *EPIPOLAR_LAG_RANGE)
+        if back is not None and back.gray.shape == cur.shape:
+            row[4], row[5] = epipolar_residual(back.gray, cur)
+            row[6] = ctx.t - back.t
+        self._rows.append(tuple(row))
+        self._past.append(_Past(ctx.t, cur))
+        self._past = [p for p in self._past if ctx.t - p.t <= EPIPOLAR_LAG_RANGE[1] + 1e-6]
+
+    def _cut_times(self) -> np.ndarray:
+        t = np.asarray(self._t, dtype=float)
+        if self.cut_source is None:
+            return np.empty(0)
+        c = self.cut_source.series().get("cut")
+        if c is None or len(c) != len(t):
+            return np.empty(0)
+        return t[np.nan_to_num(np.asarray(c, dtype=float), nan=0.0) > 0]
 
     def series(self) -> dict[str, np.ndarray]:
         cols = np.asarray(self._rows, dtype=float).reshape(-1, len(self.KEYS))
-        return {k: cols[:, i].copy() for i, k in enumerate(self.KEYS)}
+        out = {k: cols[:, i].copy() for i, k in enumerate(self.KEYS)}
+        crossed = spans_cut(np.asarray(self._t, dtype=float), out["epipolar_lag"],
+                            self._cut_times())
+        for k in ("epipolar_residual", "epipolar_displacement"):
+            out[k][crossed] = np.nan
+        return out
 
     def units(self) -> dict[str, str]:
         return {"rigid_residual": "px at 180 px height", "rigid_floor": "px at 180 px height",
                 "nonrigidity": "log ratio (0 = as rigid as a synthetic warp)",
-                "tracked_points": "points"}
+                "tracked_points": "points",
+                "epipolar_residual": "px at 180 px height (Sampson distance)",
+                "epipolar_displacement": "px at 180 px height (median over points)",
+                "epipolar_lag": "s (time back to the compared frame)"}
 
     def events(self) -> dict[str, list[float]]:
         return {}

@@ -158,6 +158,17 @@ def frame_descriptor(ctx: FrameContext) -> np.ndarray:
     return np.concatenate([th, hist]) / np.sqrt(2.0)
 
 
+def nearest_lag(past, t: float, target: float, lo: float, hi: float):
+    """The item of ``past`` (anything with a time ``.t`` in s) whose lag behind ``t`` is
+    nearest ``target`` within [lo, hi] s, or None."""
+    best, err = None, float("inf")
+    for p in past:
+        lag = t - p.t
+        if lo - 1e-6 <= lag <= hi + 1e-6 and abs(lag - target) < err:
+            best, err = p, abs(lag - target)
+    return best
+
+
 def spans_cut(t: np.ndarray, lag: np.ndarray, cut_times: np.ndarray) -> np.ndarray:
     """True for frames whose comparison span (t - lag, t] contains a cut; frames without a
     lag (nan) are False."""
@@ -227,13 +238,7 @@ class WanderExtractor:
 
     @staticmethod
     def _pick(past: deque, t: float, target: float, lo: float, hi: float) -> _Past | None:
-        """The stored frame whose lag behind ``t`` is nearest ``target`` within [lo, hi]."""
-        best, err = None, float("inf")
-        for p in past:
-            lag = t - p.t
-            if lo - 1e-6 <= lag <= hi + 1e-6 and abs(lag - target) < err:
-                best, err = p, abs(lag - target)
-        return best
+        return nearest_lag(past, t, target, lo, hi)
 
     def _append(self, **values: float) -> None:
         for k, col in self._cols.items():
