@@ -8,7 +8,14 @@ import pytest
 
 from hypnoscope.metrics import SignalSet
 from hypnoscope.scoring.compare import cliffs_delta, single_metric_auc, thesis_scorecard
-from hypnoscope.scoring.evaluate import ece, fold_models, predict_out_of_source, summarize
+from hypnoscope.scoring.evaluate import (
+    Scores,
+    ece,
+    fold_models,
+    per_video_weights,
+    predict_out_of_source,
+    summarize,
+)
 from hypnoscope.scoring.features import build_table
 from hypnoscope.scoring.model import Model
 from hypnoscope.scoring.score import score_signals
@@ -128,3 +135,21 @@ def test_every_analysis_is_scored_by_the_shipped_model(pan_clip):
     assert 1 <= len(s["reasons"]) <= 5
     assert set(s["factors"]) >= {"fluidity", "pace", "polish"}
     assert all(0 <= w["ai_likeness"] <= 1 for w in s["windows"])
+
+
+def test_per_video_weights_make_a_long_video_count_once():
+    # video "a" (camera, 1 window, p=0.1), video "b" (camera, 8 windows, p=0.9),
+    # video "c" (AI, 1 window, p=0.8)
+    video = np.array(["a"] + ["b"] * 8 + ["c"])
+    y = np.array([0] * 9 + [1])
+    p = np.array([0.1] + [0.9] * 8 + [0.8])
+    w = per_video_weights(video)
+    assert w.sum() == pytest.approx(3.0)
+    # unweighted, the 8 windows of "b" dominate; weighted, each video counts once, exactly
+    # as if every video had a single window
+    once_y, once_p = np.array([0, 0, 1]), np.array([0.1, 0.9, 0.8])
+    assert ece(y, p, weights=w) == pytest.approx(ece(once_y, once_p))
+    assert ece(y, p) != pytest.approx(ece(once_y, once_p))
+    s = summarize(Scores(y, p, video, np.array(["g"] * 10)))
+    assert s["window_per_video"]["auc"] == pytest.approx(0.5)
+    assert s["window"]["auc"] == pytest.approx(1 / 9)

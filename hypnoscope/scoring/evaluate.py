@@ -69,16 +69,25 @@ def predict_out_of_source(models: dict[str, Model], table: WindowTable) -> Score
     return Scores(table.y[ok], p[ok], table.video[ok], table.group[ok])
 
 
-def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error with ``bins`` equal-width bins."""
+def ece(y: np.ndarray, p: np.ndarray, bins: int = 10,
+        weights: np.ndarray | None = None) -> float:
+    """Expected calibration error with ``bins`` equal-width bins (optionally weighted)."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     edges = np.linspace(0, 1, bins + 1)
     idx = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
     total = 0.0
     for b in range(bins):
         m = idx == b
         if m.any():
-            total += m.sum() * abs(p[m].mean() - y[m].mean())
-    return float(total / len(y))
+            wb = w[m]
+            total += wb.sum() * abs(np.average(p[m], weights=wb) - np.average(y[m], weights=wb))
+    return float(total / w.sum())
+
+
+def per_video_weights(video: np.ndarray) -> np.ndarray:
+    """1 / (number of windows of the row's video): every video weighs 1 in total."""
+    _, inv, counts = np.unique(video, return_inverse=True, return_counts=True)
+    return 1.0 / counts[inv]
 
 
 def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
@@ -95,13 +104,15 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, 
 
 
 def summarize(s: Scores) -> dict[str, Any]:
-    """AUC, accuracy at 0.5, Brier and ECE at window and video level, per-source accuracy."""
-    def block(y, p):
+    """AUC, accuracy at 0.5, Brier and ECE at window level (every window counting once,
+    and every video's windows together counting once), at video level, and per source."""
+    def block(y, p, w=None):
         if len(np.unique(y)) < 2:
             return {"n": int(len(y))}
-        return {"n": int(len(y)), "auc": float(roc_auc_score(y, p)),
-                "accuracy": float(np.mean((p >= 0.5) == (y == 1))),
-                "brier": float(brier_score_loss(y, p)), "ece": ece(y, p)}
+        return {"n": int(len(y)), "auc": float(roc_auc_score(y, p, sample_weight=w)),
+                "accuracy": float(np.average((p >= 0.5) == (y == 1), weights=w)),
+                "brier": float(brier_score_loss(y, p, sample_weight=w)),
+                "ece": ece(y, p, weights=w)}
 
     per_source = []
     for g in np.unique(s.video_group):
@@ -110,7 +121,9 @@ def summarize(s: Scores) -> dict[str, Any]:
                            "ai": int(s.video_y[m].sum()),
                            "accuracy": float(np.mean((s.video_p[m] >= 0.5) == (s.video_y[m] == 1))),
                            "mean_p_ai": float(s.video_p[m].mean())})
-    return {"window": block(s.y, s.p), "video": block(s.video_y, s.video_p),
+    return {"window": block(s.y, s.p),
+            "window_per_video": block(s.y, s.p, per_video_weights(s.video)),
+            "video": block(s.video_y, s.video_p),
             "reliability": reliability(s.video_y, s.video_p),
             "per_source": per_source}
 

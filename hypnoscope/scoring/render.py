@@ -15,23 +15,30 @@ def _f(x: Any, d: int = 3) -> str:
     return str(x)
 
 
+#: Result levels in display order, with their labels.
+LEVELS = {"window": "window", "window_per_video": "window (videos weighted equally)",
+          "video": "video"}
+
+
 def evaluation_rows(res: dict[str, Any]) -> list[list[str]]:
     """Rows (setting, level, n, AUC, accuracy, Brier, ECE) for every evaluated setting."""
     rows = []
 
     def add(name, block, level):
-        b = block.get(level, {})
-        rows.append([name, level, _f(b.get("n")), _f(b.get("auc")), _f(b.get("accuracy")),
-                     _f(b.get("brier")), _f(b.get("ece"))])
+        b = block.get(level)
+        if b is None:
+            return
+        rows.append([name, LEVELS.get(level, level), _f(b.get("n")), _f(b.get("auc")),
+                     _f(b.get("accuracy")), _f(b.get("brier")), _f(b.get("ece"))])
 
-    add("native", res["native"], "window")
-    add("native", res["native"], "video")
+    for level in LEVELS:
+        add("native", res["native"], level)
     mb = res["metadata_baseline"]
     rows.append(["metadata-only baseline (native)", "video", _f(mb.get("n")), _f(mb.get("auc")),
                  _f(mb.get("accuracy")), "–", "–"])
     for name, block in res.get("transcoded", {}).items():
-        add(name, block, "window")
-        add(name, block, "video")
+        for level in LEVELS:
+            add(name, block, level)
         mb = block["metadata_baseline"]
         rows.append([f"metadata-only baseline ({name})", "video", _f(mb.get("n")),
                      _f(mb.get("auc")), _f(mb.get("accuracy")), "–", "–"])
