@@ -99,7 +99,12 @@ def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
                markdown: Path | None = None, report: Path | None = None) -> None:
     """Every metric of a results database compared between two groups, and the thesis
     scorecard (``hypnoscope compare --db``)."""
-    from hypnoscope.scoring.render import compare_table, scorecard_markdown, scorecard_table
+    from hypnoscope.scoring.render import (
+        compare_markdown,
+        compare_table,
+        scorecard_markdown,
+        scorecard_table,
+    )
     from hypnoscope.scoring.run import compare
 
     try:
@@ -112,9 +117,12 @@ def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
         console.print(scorecard_table(res["scorecard"]))
     if json_out:
         json_out.write_text(json.dumps(res, indent=1))
-    if markdown and "scorecard" in res:
-        markdown.write_text(f"Produced by `{_command()}`.\n\n"
-                            + scorecard_markdown(res["scorecard"]) + "\n")
+    if markdown:
+        parts = [f"Produced by `{_command()}`.", ""]
+        if "scorecard" in res:
+            parts += [scorecard_markdown(res["scorecard"]), ""]
+        parts += [compare_markdown(res)]
+        markdown.write_text("\n".join(parts) + "\n")
     if report:
         from hypnoscope.report.html import render_compare_report, write_html
 

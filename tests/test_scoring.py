@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from hypnoscope.metrics import SignalSet
-from hypnoscope.scoring.compare import cliffs_delta, single_metric_auc, thesis_scorecard
+from hypnoscope.scoring.compare import (
+    cliffs_delta,
+    single_metric_auc,
+    thesis_scorecard,
+    within_source_aucs,
+)
 from hypnoscope.scoring.evaluate import (
     Scores,
     ece,
@@ -153,3 +158,18 @@ def test_per_video_weights_make_a_long_video_count_once():
     s = summarize(Scores(y, p, video, np.array(["g"] * 10)))
     assert s["window_per_video"]["auc"] == pytest.approx(0.5)
     assert s["window"]["auc"] == pytest.approx(1 / 9)
+
+
+def test_within_source_auc_ignores_a_shift_between_sources():
+    # Source "s1" films everything brighter than "s2"; inside each, generated clips score 1
+    # higher. Pooled, the shift hides part of the difference; inside sources it is perfect.
+    # Source "s3" holds only one class and so cannot say anything.
+    value = {"m": [10, 11, 12, 13, 0, 1, 2, 3, 5, 6]}
+    y = [0, 0, 1, 1, 0, 0, 1, 1, 1, 1]
+    src = ["s1"] * 4 + ["s2"] * 4 + ["s3"] * 2
+    within = within_source_aucs(value, y, src)["m"]
+    assert within == {"s1": 1.0, "s2": 1.0}
+    assert single_metric_auc(np.array([12, 13, 2, 3, 5, 6.0]),
+                             np.array([10, 11, 0, 1.0])) < 0.8
+    flipped = within_source_aucs({"m": [-v for v in value["m"]]}, y, src)["m"]
+    assert flipped == {"s1": 0.0, "s2": 0.0}

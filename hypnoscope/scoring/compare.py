@@ -41,6 +41,31 @@ def compare_groups(values: dict[str, dict[str, Sequence[float]]], a: str, b: str
     return rows
 
 
+def within_source_aucs(values: dict[str, Sequence[float]], y: Sequence[int],
+                       sources: Sequence[str], min_per_class: int = 2
+                       ) -> dict[str, dict[str, float]]:
+    """Per metric, the single-metric AUC (generated over camera) inside each source that
+    holds at least ``min_per_class`` videos of each class: ``values[metric]`` holds one value
+    per video, aligned with the labels ``y`` (1 generated, 0 camera) and ``sources``.
+
+    A metric that separates the classes inside every such source measures something the
+    two kinds of footage differ in wherever they come from, not which repository (and so
+    which formats and subjects) a clip came from."""
+    y = np.asarray(y)
+    sources = np.asarray(sources, dtype=object)
+    out: dict[str, dict[str, float]] = {}
+    for metric, v in values.items():
+        v = np.asarray(v, dtype=float)
+        per: dict[str, float] = {}
+        for src in np.unique(sources):
+            m = (sources == src) & np.isfinite(v)
+            a, b = v[m & (y == 1)], v[m & (y == 0)]
+            if len(a) >= min_per_class and len(b) >= min_per_class:
+                per[str(src)] = single_metric_auc(a, b)
+        out[metric] = per
+    return out
+
+
 def verdict(evidence: list[dict[str, Any]], n_tests: int, alpha: float = 0.05) -> str:
     """Words for a claim from its metrics' direction-adjusted AUCs and p-values: a metric
     counts when its Mann-Whitney p-value passes Bonferroni's correction over ``n_tests``

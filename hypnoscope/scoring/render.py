@@ -102,17 +102,36 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _within(r: dict[str, Any]) -> str:
+    per = r.get("within_source_auc") or {}
+    return f"{r['within_source_median_auc']:.2f} ({len(per)})" if per else "–"
+
+
 def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
     a, b = res["groups"]
     t = Table(title=f"{a} vs {b} (one value per video: median over its windows)",
               header_style="bold")
-    for h in ("metric", "factor", f"median {a}", f"median {b}", "Cliff's δ", "AUC", "p"):
+    within = any("within_source_auc" in r for r in res["metrics"])
+    heads = ["metric", "factor", f"median {a}", f"median {b}", "Cliff's δ", "AUC", "p"]
+    for h in heads + (["AUC within sources"] if within else []):
         t.add_column(h, justify="left" if h in ("metric", "factor") else "right")
     for r in res["metrics"][:limit]:
-        t.add_row(r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}",
-                  f"{r[f'median_{b}']:.4g}", f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}",
-                  f"{r['p_value']:.1e}")
+        cells = [r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}",
+                 f"{r[f'median_{b}']:.4g}", f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}",
+                 f"{r['p_value']:.1e}"]
+        t.add_row(*cells, *([_within(r)] if within else []))
     return t
+
+
+def compare_markdown(res: dict[str, Any], limit: int = 15) -> str:
+    """The metrics with the largest effects as a Markdown table (with the median AUC inside
+    the sources that hold both groups, and how many such sources)."""
+    a, b = res["groups"]
+    rows = [[r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}", f"{r[f'median_{b}']:.4g}",
+             f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}", f"{r['p_value']:.1e}", _within(r)]
+            for r in res["metrics"][:limit]]
+    return _md_table(["metric", "factor", f"median {a}", f"median {b}", "Cliff's δ",
+                      "single-metric AUC", "p", "AUC within sources (n)"], rows)
 
 
 def scorecard_table(card: list[dict[str, Any]]) -> Table:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from hypnoscope._version import __version__
-from hypnoscope.scoring.compare import compare_groups, thesis_scorecard
+from hypnoscope.scoring.compare import compare_groups, thesis_scorecard, within_source_aucs
 from hypnoscope.scoring.data import Record, load_records
 from hypnoscope.scoring.evaluate import (
     fold_models,
@@ -146,22 +146,22 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
 
 
 def per_video_values(records: list[Record]) -> dict[str, list[float]]:
-    """Each metric's median over a video's model-length windows, one value per video (so
-    clips of every length compare on the same footing)."""
+    """Each metric's median over a video's model-length windows, one value per video in the
+    order of ``records`` (nan for a video without a window), so clips of every length
+    compare on the same footing."""
     from hypnoscope.scoring.features import window_metric_rows
 
-    out: dict[str, list[float]] = {}
+    medians: list[dict[str, float]] = []
     for r in records:
         rows = window_metric_rows(r.signals)
-        keys = rows[0][2].keys() if rows else []
-        for k in keys:
-            out.setdefault(k, []).append(float(np.nanmedian([m[k] for _, _, m in rows]))
-                                         if any(np.isfinite(m[k]) for _, _, m in rows)
-                                         else float("nan"))
-        if not rows:
-            for k in out:
-                out[k].append(float("nan"))
-    return out
+        per: dict[str, float] = {}
+        for k in (rows[0][2] if rows else {}):
+            vals = np.array([m[k] for _, _, m in rows], dtype=float)
+            per[k] = float(np.median(vals[np.isfinite(vals)])) if np.isfinite(vals).any() \
+                else float("nan")
+        medians.append(per)
+    keys = list(dict.fromkeys(k for per in medians for k in per))
+    return {k: [per.get(k, float("nan")) for per in medians] for k in keys}
 
 
 def compare(db: str | Path, by: str = "label") -> dict[str, Any]:
@@ -180,14 +180,23 @@ def compare(db: str | Path, by: str = "label") -> dict[str, Any]:
             raise ValueError(f"--by {by} must split the videos into exactly two groups, "
                              f"found {len(names)}: {', '.join(names[:8])}")
         a, b = names
+    records = [r for r in records if key[r.video_id] in (a, b)]
+    per_video = per_video_values(records)
     values: dict[str, dict[str, list[float]]] = {}
-    for g in (a, b):
-        vals = per_video_values([r for r in records if key[r.video_id] == g])
-        for metric, v in vals.items():
-            values.setdefault(metric, {})[g] = v
+    for metric, v in per_video.items():
+        for g in (a, b):
+            values.setdefault(metric, {})[g] = [x for x, r in zip(v, records, strict=True)
+                                                 if key[r.video_id] == g]
     rows = compare_groups(values, a, b)
     out = {"database": str(db), "by": by, "groups": [a, b], "metrics": rows,
            "values": values}
     if by == "label":
+        within = within_source_aucs(per_video, [int(key[r.video_id] == "ai") for r in records],
+                                    [group_of(r) for r in records])
+        for row in rows:
+            per = within.get(row["metric"], {})
+            row["within_source_auc"] = per
+            row["within_source_median_auc"] = (float(np.median(list(per.values())))
+                                               if per else float("nan"))
         out["scorecard"] = thesis_scorecard(rows)
     return out
