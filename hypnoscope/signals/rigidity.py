@@ -38,7 +38,7 @@ from hypnoscope.signals.wander import nearest_lag, spans_cut
 
 #: Corner detection: at most this many points, quality relative to the best corner, and the
 #: minimum distance between points (px at the canonical height).
-MAX_POINTS, CORNER_QUALITY, MIN_DISTANCE = 400, 0.01, 4
+MAX_POINTS, CORNER_QUALITY, MIN_DISTANCE = 200, 0.01, 4
 #: A point is kept when tracking it back lands within this distance of its start (px).
 MAX_ROUND_TRIP = 0.5
 #: RANSAC threshold of the homography, and the residual below which a point counts as
@@ -55,7 +55,7 @@ EPIPOLAR_RANSAC_PX, MIN_DISPLACEMENT_PX = 0.5, 0.3
 #: keeps two near-zero residuals (an exact pixel copy) from making a large ratio.
 RESIDUAL_EPS = 0.01
 
-_LK = {"winSize": (15, 15), "maxLevel": 3,
+_LK = {"winSize": (11, 11), "maxLevel": 3,
        "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
 
 
