@@ -16,7 +16,9 @@ from hypnoscope.metrics import metric_specs
 #: Absolute tolerance added to the 10 % relative one, by metric unit: the resolution below
 #: which a difference is noise (see docs/metrics.md).
 ABS_TOL = {"tension units": 0.1, "0..1": 0.05, "s": 0.1, "descriptor units / s": 0.05,
-           "events / min": 0.0}
+           "events / min": 0.0,
+           # tracking residuals of clean, rigid content sit at the codec's noise floor
+           "log ratio": 0.3, "px at 180 px height": 0.02}
 #: Shape metrics of the arc, compared with an absolute tolerance (they are positions and
 #: rank correlations, not magnitudes), and the clips they are compared on: the climax where
 #: one stands out, build-up and release where the curve has a trend around it (on a curve

@@ -65,7 +65,8 @@ def test_zoom_and_rotation_are_rigid_too(scene):
 def test_a_breathing_surface_is_far_from_rigid(scene, amp):
     a, b = _pan_pair(scene, 3.0)
     rigid = _measure(a, b)
-    assert _measure(a, _breathe(b, amp)) > rigid + 1.5  # residual > 4.5 x its floor
+    # (residual + 0.05 px) more than 2.2 times (floor + 0.05 px)
+    assert _measure(a, _breathe(b, amp)) > rigid + 0.8
 
 
 def test_the_measure_grows_with_the_deformation(scene):
@@ -80,7 +81,7 @@ def test_independent_noise_raises_it(scene):
     a, b = _pan_pair(scene, 3.0)
     rng = np.random.default_rng(0)
     noisy = [np.clip(x + rng.normal(0, 5, x.shape), 0, 255).astype(np.uint8) for x in (a, b)]
-    assert _measure(*noisy) > _measure(a, b) + 0.5
+    assert _measure(*noisy) > _measure(a, b) + 0.25
 
 
 def test_no_texture_no_measurement():
