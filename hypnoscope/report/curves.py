@@ -42,4 +42,8 @@ CURVES: tuple[Curve, ...] = (
     Curve(("morph", "morph_index"), "Morph index", "#c2255c", 0.5,
           "Change that motion does not explain. High means things turn into other things "
           "without moving: the thesis's morphing and wandering."),
+    Curve(("nonrigidity",), "Non-rigidity", "#2b8a3e", 2.0,
+          "How much less exactly tracked points follow one rigid motion than the same picture "
+          "moved rigidly would (log ratio, 0 = rigid). A camera sees a solid world; high "
+          "stretches are where surfaces slide and breathe against each other."),
 )
