@@ -35,7 +35,7 @@ import numpy as np
 
 from hypnoscope.signals.appearance import SHARPNESS_HEIGHT, to_canonical_height
 from hypnoscope.signals.context import FrameContext
-from hypnoscope.signals.wander import nearest_lag, spans_cut
+from hypnoscope.signals.wander import cut_flags, nearest_lag, spans_cut
 
 #: Corner detection: at most this many points, quality relative to the best corner, and the
 #: minimum distance between points (px at the canonical height).
@@ -203,20 +203,11 @@ class RigidityExtractor:
         self._past.append(_Past(ctx.t, cur))
         self._past = [p for p in self._past if ctx.t - p.t <= EPIPOLAR_LAG_RANGE[1] + 1e-6]
 
-    def _cut_times(self) -> np.ndarray:
-        t = np.asarray(self._t, dtype=float)
-        if self.cut_source is None:
-            return np.empty(0)
-        c = self.cut_source.series().get("cut")
-        if c is None or len(c) != len(t):
-            return np.empty(0)
-        return t[np.nan_to_num(np.asarray(c, dtype=float), nan=0.0) > 0]
-
     def series(self) -> dict[str, np.ndarray]:
         cols = np.asarray(self._rows, dtype=float).reshape(-1, len(self.KEYS))
         out = {k: cols[:, i].copy() for i, k in enumerate(self.KEYS)}
-        crossed = spans_cut(np.asarray(self._t, dtype=float), out["epipolar_lag"],
-                            self._cut_times())
+        t = np.asarray(self._t, dtype=float)
+        crossed = spans_cut(t, out["epipolar_lag"], t[cut_flags(self.cut_source, len(t))])
         for k in ("epipolar_residual", "epipolar_displacement"):
             out[k][crossed] = np.nan
         return out

@@ -169,6 +169,16 @@ def nearest_lag(past, t: float, target: float, lo: float, hi: float):
     return best
 
 
+def cut_flags(cut_source, n: int) -> np.ndarray:
+    """(n,) bool: the frames ``cut_source`` (an extractor whose ``series()["cut"]`` marks
+    cuts) flags as cuts; all False without a source or when its length is not ``n``."""
+    if cut_source is not None:
+        c = cut_source.series().get("cut")
+        if c is not None and len(c) == n:
+            return np.nan_to_num(np.asarray(c, dtype=float), nan=0.0) > 0
+    return np.zeros(n, dtype=bool)
+
+
 def spans_cut(t: np.ndarray, lag: np.ndarray, cut_times: np.ndarray) -> np.ndarray:
     """True for frames whose comparison span (t - lag, t] contains a cut; frames without a
     lag (nan) are False."""
@@ -304,12 +314,7 @@ class WanderExtractor:
         return close, pairs
 
     def _cut_flags(self) -> np.ndarray:
-        n = len(self._t)
-        if self.cut_source is not None:
-            c = self.cut_source.series().get("cut")
-            if c is not None and len(c) == n:
-                return np.nan_to_num(np.asarray(c, dtype=float), nan=0.0) > 0
-        return np.zeros(n, dtype=bool)
+        return cut_flags(self.cut_source, len(self._t))
 
     def series(self) -> dict[str, np.ndarray]:
         out = {k: np.asarray(v, dtype=float) for k, v in self._cols.items()}
