@@ -189,6 +189,26 @@ def _luma_plane_8bit(fmt: av.VideoFormat) -> bool:
             and comps[0].plane == 0 and all(c.plane != 0 for c in comps[1:]))
 
 
+class TimestampSampler:
+    """Which source frames an analysis at ``fps`` keeps, by timestamp: the first frame at or
+    after each tick of the ``1 / fps`` grid, with a tolerance of half a source frame (at
+    ``source_fps``) or a quarter tick, whichever is smaller, so jittered timestamps do not
+    skip a tick. Never up-samples: a slower source keeps every frame."""
+
+    def __init__(self, fps: float, source_fps: float) -> None:
+        self.period = 1.0 / fps
+        self.tol = (min(0.5 / source_fps, 0.25 * self.period) if source_fps > 0
+                    else 0.25 * self.period)
+        self._next = 0.0
+
+    def keep(self, t: float) -> bool:
+        """Whether the frame at ``t`` (s, increasing from call to call) is kept."""
+        if t + self.tol < self._next:
+            return False
+        self._next = (math.floor((t + self.tol) / self.period) + 1) * self.period
+        return True
+
+
 class VideoReader:
     """Open a video, check it can be analyzed, and iterate its analysis frames once.
 
@@ -324,9 +344,7 @@ class VideoReader:
         if self._container is None:
             self.open()
         f, opts = self.facts, self.options
-        period = 1.0 / opts.fps
-        nominal = f.nominal_fps or opts.fps
-        tol = min(0.5 / nominal, 0.25 * period) if nominal > 0 else 0.25 * period
+        sampler = TimestampSampler(opts.fps, f.nominal_fps or opts.fps)
         reformatter = av.video.reformatter.VideoReformatter()
         size: tuple[int, int] | None = None
         rotation = 0
@@ -334,7 +352,6 @@ class VideoReader:
         t0: float | None = None
         last_pts: float | None = None
         last_dur = 0.0
-        next_t = 0.0
         n_dec = 0
         n_out = 0
         fingerprint = PictureFingerprint()
@@ -364,9 +381,8 @@ class VideoReader:
                 since_repeats += 1
             else:
                 picture_ref, content_t = fp, t
-            if t + tol < next_t:
+            if not sampler.keep(t):
                 continue
-            next_t = (math.floor((t + tol) / period) + 1) * period
             small = reformatter.reformat(fr, width=size[0], height=size[1], format="rgb24",
                                          interpolation="AREA")
             rgb = small.to_ndarray()

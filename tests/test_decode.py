@@ -86,6 +86,18 @@ def test_sampling_at_canonical_rate_and_never_upsampled(clipdir):
     assert any("below the canonical" in n for n in b.source.notes)
 
 
+@pytest.mark.parametrize("fps", [30, 25, 24, 15, 10, 8, 5])
+def test_intent_keeps_the_frames_the_decoder_keeps(clipdir, fps):
+    from hypnoscope.intent.measure import sampled_indices
+
+    n = 3 * fps
+    path = synth.write_video(clipdir / f"rate{fps}.mp4", moving_frames(n), fps=fps)
+    with VideoReader(path) as reader:
+        kept = [int(round(fr.t * fps)) for fr in reader]
+    assert kept == sampled_indices(n, fps).tolist()
+    assert len(kept) == (n if fps <= 8 else pytest.approx(24, abs=1))
+
+
 def test_source_facts(clipdir):
     path = synth.write_video(clipdir / "facts.mp4", moving_frames(30, 120, 214), fps=15)
     a = hypnoscope.analyze(path, height=60)

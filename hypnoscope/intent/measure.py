@@ -9,7 +9,6 @@ tension curve. Nothing about the effect of an edit is guessed: it is measured.
 
 from __future__ import annotations
 
-import math
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from hypnoscope.decode import (
     DecodeOptions,
     Frame,
     SourceFacts,
+    TimestampSampler,
     VideoReader,
 )
 from hypnoscope.intent.arcs import Arc
@@ -95,19 +95,10 @@ def output_sources(plan: EditPlan, src: SourceFrames) -> np.ndarray:
 
 
 def sampled_indices(n: int, fps: float, analysis_fps: float = DEFAULT_FPS) -> np.ndarray:
-    """Which of ``n`` frames at ``fps`` the decoder keeps at ``analysis_fps`` (the same rule
-    as :class:`hypnoscope.decode.VideoReader`: by timestamp, with a small tolerance)."""
-    period = 1.0 / analysis_fps
-    tol = min(0.5 / fps, 0.25 * period)
-    keep = []
-    next_t = 0.0
-    for k in range(n):
-        t = k / fps
-        if t + tol < next_t:
-            continue
-        next_t = (math.floor((t + tol) / period) + 1) * period
-        keep.append(k)
-    return np.asarray(keep, dtype=int)
+    """Which of ``n`` frames at ``fps`` the decoder keeps at ``analysis_fps`` (its own
+    :class:`hypnoscope.decode.TimestampSampler`)."""
+    sampler = TimestampSampler(analysis_fps, fps)
+    return np.asarray([k for k in range(n) if sampler.keep(k / fps)], dtype=int)
 
 
 class CachedFlow(FlowEngine):
