@@ -276,6 +276,12 @@ def test_moved_file_is_not_reanalyzed_but_new_options_are(tmp_path):
     keys = rows(db, "SELECT DISTINCT content_hash, analysis_key, options->>'fps' FROM videos")
     assert len(keys) == 2 and len({k[0] for k in keys}) == 1
     assert {float(k[2]) for k in keys} == {6.0, 8.0}
+    # calibration reads one analysis, the latest, never the same file twice
+    from hypnoscope.scoring.data import load_records
+
+    recs = load_records(db)
+    assert len(recs) == 1
+    assert recs[0].signals.t[1] - recs[0].signals.t[0] == pytest.approx(1 / 6, abs=0.02)
 
 
 def test_csv_list_carries_labels_and_extra_columns(tmp_path):

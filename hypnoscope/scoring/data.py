@@ -25,19 +25,30 @@ class Record:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def load_records(db: str | Path, where: str = "") -> list[Record]:
+def load_records(db: str | Path, where: str = "",
+                 analysis_key: str | None = None) -> list[Record]:
     """Every successfully analyzed video in ``db`` (optionally filtered by an SQL ``where``
-    clause on the ``videos`` table), with its series and events."""
+    clause on the ``videos`` table), with its series and events.
+
+    A database keeps the results of every analysis (options and hypnoscope version) it ran,
+    so the same file can be there twice, measured by different code. Only one analysis is
+    read: ``analysis_key``, by default the one that analyzed a file most recently."""
     import duckdb
 
     if not Path(db).is_file():
         raise FileNotFoundError(f"{db}: no such database")
     con = duckdb.connect(str(db), read_only=True)
     try:
-        cond = f"status = 'ok'{' AND (' + where + ')' if where else ''}"
+        if analysis_key is None:
+            latest = con.execute(
+                "SELECT analysis_key FROM videos WHERE status = 'ok' "
+                "ORDER BY analyzed_at DESC NULLS LAST LIMIT 1").fetchone()
+            analysis_key = latest[0] if latest else ""
+        cond = (f"status = 'ok' AND analysis_key = ?"
+                f"{' AND (' + where + ')' if where else ''}")
         videos = con.execute(
             f"SELECT video_id, path, label, source, source_facts, frame_times, duration_s, "
-            f"extra FROM videos WHERE {cond} ORDER BY path").fetchall()
+            f"extra FROM videos WHERE {cond} ORDER BY path", [analysis_key]).fetchall()
         series: dict[str, dict[str, np.ndarray]] = {}
         for vid, name, value in con.execute(
                 "SELECT video_id, name, value FROM series").fetchall():
