@@ -28,7 +28,8 @@ CELL_GRID = (8, 6)
 
 
 @lru_cache(maxsize=8)
-def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+def pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """x and y pixel coordinates of an h x w frame, float32 (read-only, cached)."""
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     gx.setflags(write=False)
     gy.setflags(write=False)
@@ -147,7 +148,7 @@ class FrameContext:
     @cached_property
     def _warp_maps(self) -> tuple[np.ndarray, np.ndarray]:
         h, w = self.gray.shape
-        gx, gy = _grid(h, w)
+        gx, gy = pixel_grid(h, w)
         return gx - self.flow[..., 0], gy - self.flow[..., 1]
 
     def warp_from_prev(self, image: np.ndarray) -> np.ndarray:

@@ -17,8 +17,8 @@ from collections import deque
 import cv2
 import numpy as np
 
-from hypnoscope.signals.context import CELL_GRID, FrameContext
-from hypnoscope.signals.wander import pixel_grid, spans_cut
+from hypnoscope.signals.context import CELL_GRID, FrameContext, pixel_grid
+from hypnoscope.signals.wander import spans_cut
 
 #: The focus cell must move at least this many times the mean cell speed.
 FOCUS_MIN_CONTRAST = 2.0

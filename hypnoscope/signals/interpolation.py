@@ -16,7 +16,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from hypnoscope.signals.context import FrameContext, _grid
+from hypnoscope.signals.context import FrameContext, pixel_grid
 
 #: Mean flow magnitude (px at the analysis size, over the two steps A → C) below which the
 #: scene is still and there is no motion to predict (the ratio is then undefined).
@@ -29,7 +29,7 @@ def interpolate_midframe(a: np.ndarray, c: np.ndarray, flow_ac: np.ndarray,
     gray) along ``flow_ac`` (px, A's grid): each neighbour is warped to that time and the two
     are blended by their closeness."""
     h, w = a.shape
-    gx, gy = _grid(h, w)
+    gx, gy = pixel_grid(h, w)
     fx, fy = flow_ac[..., 0], flow_ac[..., 1]
     from_a = cv2.remap(a, gx - tau * fx, gy - tau * fy, cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REPLICATE)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hypnoscope.signals.context import FrameContext, _grid
+from hypnoscope.signals.context import FrameContext, pixel_grid
 
 #: (width, height) of the thumbnails the blend model is fitted on.
 THUMB = (32, 18)
@@ -165,7 +165,7 @@ class TransitionDetector:
             return 0.0, 0.0
         flow = self._dis.calc(a, b, None)
         h, w = a.shape
-        gx, gy = _grid(h, w)
+        gx, gy = pixel_grid(h, w)
         warped = cv2.remap(a.astype(np.float32), gx - flow[..., 0], gy - flow[..., 1],
                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         bf = b.astype(np.float32)

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
 
-from hypnoscope.signals.context import FlowEngine, FrameContext
+from hypnoscope.signals.context import FlowEngine, FrameContext, pixel_grid
 
 #: Target time between the two frames compared by the morph index, s.
 MORPH_LAG_S = 0.5
@@ -84,15 +83,6 @@ def consistent_mask(flow_tk: np.ndarray, flow_kt: np.ndarray, gx: np.ndarray,
     bound = cv2.add(_sq_norm(flow_tk), _sq_norm(back)) * np.float32(FB_ALPHA) + np.float32(FB_BETA)
     inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
     return ((err < bound) & inside).view(np.uint8)
-
-
-@lru_cache(maxsize=8)
-def pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """x and y pixel coordinates of an h x w frame, float32 (read-only, cached)."""
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    gx.setflags(write=False)
-    gy.setflags(write=False)
-    return gx, gy
 
 
 def _masked_l1(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hypnoscope.signals.context import FrameContext, _grid
+from hypnoscope.signals.context import FrameContext, pixel_grid
 
 #: Forward-backward consistency test (Sundaram et al. 2010, as in Lai et al.'s code): a pixel
 #: is occluded when |f + b'|^2 > ALPHA (|f|^2 + |b'|^2) + BETA (px^2), with b' the backward
@@ -41,7 +41,7 @@ def warping_error(prev_rgb: np.ndarray, cur_rgb: np.ndarray, forward: np.ndarray
     ``prev_rgb`` and ``cur_rgb`` warped back onto it; flows in px: ``forward`` prev → cur on
     prev's grid, ``backward`` cur → prev on cur's grid."""
     h, w = forward.shape[:2]
-    gx, gy = _grid(h, w)
+    gx, gy = pixel_grid(h, w)
     mx, my = cv2.add(gx, forward[..., 0]), cv2.add(gy, forward[..., 1])
     m1, m2 = cv2.convertMaps(mx, my, cv2.CV_16SC2)
     warped = cv2.remap(cur_rgb, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
