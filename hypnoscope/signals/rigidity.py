@@ -84,14 +84,22 @@ def dominant_motion(p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray | None, 
     return H, float(np.median(inl)) if len(inl) >= MIN_INLIERS else float("nan")
 
 
-def rigid_residuals(a: np.ndarray, b: np.ndarray) -> tuple[float, float, int]:
+def corners(gray: np.ndarray) -> np.ndarray | None:
+    """Up to :data:`MAX_POINTS` Shi-Tomasi corners of uint8 gray ``gray``, (n, 1, 2) float32
+    px; None when there are fewer than :data:`MIN_POINTS` (too little texture to track)."""
+    pts = cv2.goodFeaturesToTrack(gray, MAX_POINTS, CORNER_QUALITY, MIN_DISTANCE)
+    return pts if pts is not None and len(pts) >= MIN_POINTS else None
+
+
+def rigid_residuals(a: np.ndarray, b: np.ndarray, points: np.ndarray | None = None
+                    ) -> tuple[float, float, int]:
     """(residual, floor, tracked points) for the move from uint8 gray ``a`` to ``b`` (same
     size): the median inlier residual of the dominant projective motion (px), the same for
     ``a`` warped rigidly by that motion (px), and how many points tracked. nan when there
-    is too little texture to track."""
-    pts = cv2.goodFeaturesToTrack(a, MAX_POINTS, CORNER_QUALITY, MIN_DISTANCE)
-    if pts is None or len(pts) < MIN_POINTS:
-        return float("nan"), float("nan"), 0 if pts is None else len(pts)
+    is too little texture to track. ``points`` are ``corners(a)`` when already known."""
+    pts = corners(a) if points is None else points
+    if pts is None:
+        return float("nan"), float("nan"), 0
     moved, ok = track_points(a, b, pts)
     n = int(ok.sum())
     if n < MIN_POINTS:
@@ -121,14 +129,15 @@ def sampson_distances(F: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarr
     return np.sqrt(num / np.maximum(den, 1e-12))
 
 
-def epipolar_residual(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+def epipolar_residual(a: np.ndarray, b: np.ndarray, points: np.ndarray | None = None
+                      ) -> tuple[float, float]:
     """(residual, displacement) for the move from uint8 gray ``a`` to ``b``: the median
     Sampson distance (px) of the tracked points that the RANSAC fundamental matrix explains
     to within :data:`INLIER_PX`, and the median point displacement (px). The residual is nan
     when too few points track, when they moved less than :data:`MIN_DISPLACEMENT_PX`, or
-    when no fundamental matrix fits."""
-    pts = cv2.goodFeaturesToTrack(a, MAX_POINTS, CORNER_QUALITY, MIN_DISTANCE)
-    if pts is None or len(pts) < MIN_POINTS:
+    when no fundamental matrix fits. ``points`` are ``corners(a)`` when already known."""
+    pts = corners(a) if points is None else points
+    if pts is None:
         return float("nan"), float("nan")
     moved, ok = track_points(a, b, pts)
     if int(ok.sum()) < MIN_POINTS:
@@ -160,10 +169,13 @@ def _canonical_u8(gray: np.ndarray) -> np.ndarray:
 
 
 class _Past:
-    __slots__ = ("t", "gray")
+    """A distinct frame kept for later comparisons: time (s), canonical gray and its corners
+    (found once, used when it is the previous frame and again when it is 0.5 s back)."""
+
+    __slots__ = ("t", "gray", "corners")
 
     def __init__(self, t: float, gray: np.ndarray) -> None:
-        self.t, self.gray = t, gray
+        self.t, self.gray, self.corners = t, gray, corners(gray)
 
 
 class RigidityExtractor:
@@ -193,11 +205,13 @@ class RigidityExtractor:
         prev = self._past[-1] if self._past else None
         row = [np.nan] * len(self.KEYS)
         if ctx.prev is not None and prev is not None and prev.gray.shape == cur.shape:
-            res, floor, n = rigid_residuals(prev.gray, cur)
+            res, floor, n = (rigid_residuals(prev.gray, cur, prev.corners)
+                             if prev.corners is not None else (np.nan, np.nan, 0))
             row[:4] = [res, floor, nonrigidity(res, floor), float(n)]
         back = nearest_lag(self._past, ctx.t, EPIPOLAR_LAG_S, *EPIPOLAR_LAG_RANGE)
         if back is not None and back.gray.shape == cur.shape:
-            row[4], row[5] = epipolar_residual(back.gray, cur)
+            row[4], row[5] = (epipolar_residual(back.gray, cur, back.corners)
+                              if back.corners is not None else (np.nan, np.nan))
             row[6] = ctx.t - back.t
         self._rows.append(tuple(row))
         self._past.append(_Past(ctx.t, cur))
