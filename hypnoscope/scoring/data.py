@@ -49,14 +49,17 @@ def load_records(db: str | Path, where: str = "",
         videos = con.execute(
             f"SELECT video_id, path, label, source, source_facts, frame_times, duration_s, "
             f"extra FROM videos WHERE {cond} ORDER BY path", [analysis_key]).fetchall()
+        chosen = f"video_id IN (SELECT video_id FROM videos WHERE {cond})"
         series: dict[str, dict[str, np.ndarray]] = {}
         for vid, name, value in con.execute(
-                "SELECT video_id, name, value FROM series").fetchall():
+                f"SELECT video_id, name, value FROM series WHERE {chosen}",
+                [analysis_key]).fetchall():
             series.setdefault(vid, {})[name] = np.array(
                 [np.nan if v is None else v for v in value], dtype=float)
         events: dict[str, dict[str, list[float]]] = {}
         for vid, ev, t in con.execute(
-                "SELECT video_id, event, t FROM events ORDER BY t").fetchall():
+                f"SELECT video_id, event, t FROM events WHERE {chosen} ORDER BY t",
+                [analysis_key]).fetchall():
             events.setdefault(vid, {}).setdefault(ev, []).append(float(t))
     finally:
         con.close()
