@@ -10,7 +10,6 @@ per frame by Pillow).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
@@ -19,7 +18,7 @@ import av
 import av.video.reformatter
 import numpy as np
 
-from hypnoscope.decode import VideoReader, _ffmpeg_reason
+from hypnoscope.decode import TimestampSampler, VideoReader, _ffmpeg_reason
 from hypnoscope.errors import VideoError
 
 CODEC_BY_EXT = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".webm": "libvpx",
@@ -74,15 +73,17 @@ def _upright_rgb_frames(inp, height: int | None, fps: float | None,
                         max_seconds: float | None, upscale: bool
                         ) -> Iterator[tuple[float, np.ndarray]]:
     """(t in s from the first frame, upright RGB frame at the target height) for every frame
-    kept by the rate rule: the first frame at or after each 1/fps step, never a frame twice.
+    kept at ``fps`` by the decoder's own rule (:class:`hypnoscope.decode.TimestampSampler`:
+    the first frame at or after each 1/fps step, never a frame twice).
 
     Frames go through RGB on purpose: swscale reads the colour range of full-range sources
     (yuvj*) there, and a fresh RGB frame carries no range tag into the encoder."""
     s_in = inp.streams.video[0]
     s_in.thread_type = "AUTO"
     ref = av.video.reformatter.VideoReformatter()
-    period = 1.0 / fps if fps else 0.0
-    next_t, t0, size, rot = 0.0, None, None, 0
+    rate = s_in.average_rate or s_in.guessed_rate
+    sampler = TimestampSampler(fps, float(rate) if rate else fps) if fps else None
+    t0, size, rot = None, None, 0
     for frame in inp.decode(s_in):
         if frame.time is None:
             continue
@@ -97,10 +98,8 @@ def _upright_rgb_frames(inp, height: int | None, fps: float | None,
         t = frame.time - t0
         if max_seconds is not None and t >= max_seconds - 1e-6:
             break
-        if fps and t + 0.25 * period < next_t:
+        if sampler is not None and not sampler.keep(t):
             continue
-        if fps:
-            next_t = (math.floor((t + 0.25 * period) / period) + 1) * period
         rgb = ref.reformat(frame, width=size[0], height=size[1], format="rgb24",
                            interpolation="AREA").to_ndarray()
         if rot:

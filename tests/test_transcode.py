@@ -6,6 +6,7 @@ import pytest
 
 import hypnoscope
 from hypnoscope import synth
+from hypnoscope.decode import VideoReader
 from hypnoscope.transcode import transcode
 
 
@@ -25,6 +26,18 @@ def test_common_format_copy(source, tmp_path, ext):
     assert a.source.frames_decoded == 16
     ref = hypnoscope.analyze(source)
     assert a.metrics["motion_energy"] == pytest.approx(ref.metrics["motion_energy"], rel=0.10)
+
+
+@pytest.mark.parametrize("fps", [30, 25, 15])
+def test_a_copy_keeps_the_frames_the_analysis_keeps(clipdir, tmp_path, fps):
+    canvas = synth.texture(90, 400, seed=2)
+    src = synth.write_video(clipdir / f"src{fps}.mp4",
+                            synth.pan(canvas, 2 * fps, 60 / fps, 0, 90, 160), fps=fps)
+    copy = transcode(src, tmp_path / "c.mp4", fps=8)
+    with VideoReader(src) as reader:
+        kept = [round(fr.t, 3) for fr in reader]
+    with VideoReader(copy) as reader:
+        assert [round(fr.t, 3) for fr in reader] == kept
 
 
 def test_slower_clip_is_never_upsampled(clipdir, tmp_path):
