@@ -15,7 +15,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from hypnoscope.scoring.features import WindowTable
 from hypnoscope.scoring.model import Model
-from hypnoscope.scoring.train import fit_model
+from hypnoscope.scoring.train import fit_model, per_video_weights
 
 #: Source facts a format detector would use (with container, codec and audio); never
 #: model features.
@@ -82,12 +82,6 @@ def ece(y: np.ndarray, p: np.ndarray, bins: int = 10,
             wb = w[m]
             total += wb.sum() * abs(np.average(p[m], weights=wb) - np.average(y[m], weights=wb))
     return float(total / w.sum())
-
-
-def per_video_weights(video: np.ndarray) -> np.ndarray:
-    """1 / (number of windows of the row's video): every video weighs 1 in total."""
-    _, inv, counts = np.unique(video, return_inverse=True, return_counts=True)
-    return 1.0 / counts[inv]
 
 
 def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:

@@ -25,10 +25,15 @@ C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
 DEFAULT_C = 0.03
 
 
+def per_video_weights(video: np.ndarray) -> np.ndarray:
+    """1 / (number of rows of the row's video): every video weighs 1 in total."""
+    _, inv, counts = np.unique(video, return_inverse=True, return_counts=True)
+    return 1.0 / counts[inv]
+
+
 def sample_weights(y: np.ndarray, video: np.ndarray) -> np.ndarray:
     """Weights giving every video the same total weight and both classes the same."""
-    _, inv, counts = np.unique(video, return_inverse=True, return_counts=True)
-    w = 1.0 / counts[inv]
+    w = per_video_weights(video)
     for c in (0, 1):
         m = y == c
         if m.any():
@@ -127,8 +132,7 @@ def fit_platt(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float
 def reference_percentiles(table: WindowTable) -> dict[str, dict[str, list[float]]]:
     """Video-balanced percentiles of every metric, for camera ('real') and 'ai' windows."""
     ref: dict[str, dict[str, list[float]]] = {}
-    _, inv, counts = np.unique(table.video, return_inverse=True, return_counts=True)
-    w = 1.0 / counts[inv]
+    w = per_video_weights(table.video)
     for j, name in enumerate(table.features):
         ref[name] = {}
         for cls, y in (("real", 0), ("ai", 1)):
