@@ -102,9 +102,13 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _within(r: dict[str, Any]) -> str:
+def _metric_cells(r: dict[str, Any], a: str, b: str) -> list[str]:
+    """A compared metric's cells: name, factor, the two medians, Cliff's delta, AUC, p, and
+    the median AUC inside sources holding both groups (with how many there are)."""
     per = r.get("within_source_auc") or {}
-    return f"{r['within_source_median_auc']:.2f} ({len(per)})" if per else "–"
+    within = f"{r['within_source_median_auc']:.2f} ({len(per)})" if per else "–"
+    return [r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}", f"{r[f'median_{b}']:.4g}",
+            f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}", f"{r['p_value']:.1e}", within]
 
 
 def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
@@ -116,10 +120,8 @@ def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
     for h in heads + (["AUC within sources"] if within else []):
         t.add_column(h, justify="left" if h in ("metric", "factor") else "right")
     for r in res["metrics"][:limit]:
-        cells = [r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}",
-                 f"{r[f'median_{b}']:.4g}", f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}",
-                 f"{r['p_value']:.1e}"]
-        t.add_row(*cells, *([_within(r)] if within else []))
+        cells = _metric_cells(r, a, b)
+        t.add_row(*(cells if within else cells[:-1]))
     return t
 
 
@@ -127,9 +129,7 @@ def compare_markdown(res: dict[str, Any], limit: int = 15) -> str:
     """The metrics with the largest effects as a Markdown table (with the median AUC inside
     the sources that hold both groups, and how many such sources)."""
     a, b = res["groups"]
-    rows = [[r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}", f"{r[f'median_{b}']:.4g}",
-             f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}", f"{r['p_value']:.1e}", _within(r)]
-            for r in res["metrics"][:limit]]
+    rows = [_metric_cells(r, a, b) for r in res["metrics"][:limit]]
     return _md_table(["metric", "factor", f"median {a}", f"median {b}", "Cliff's δ",
                       "single-metric AUC", "p", "AUC within sources (n)"], rows)
 

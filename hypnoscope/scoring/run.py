@@ -149,17 +149,14 @@ def per_video_values(records: list[Record]) -> dict[str, list[float]]:
     """Each metric's median over a video's model-length windows, one value per video in the
     order of ``records`` (nan for a video without a window), so clips of every length
     compare on the same footing."""
+    from hypnoscope.metrics.base import nanmedian
     from hypnoscope.scoring.features import window_metric_rows
 
     medians: list[dict[str, float]] = []
     for r in records:
         rows = window_metric_rows(r.signals)
-        per: dict[str, float] = {}
-        for k in (rows[0][2] if rows else {}):
-            vals = np.array([m[k] for _, _, m in rows], dtype=float)
-            per[k] = float(np.median(vals[np.isfinite(vals)])) if np.isfinite(vals).any() \
-                else float("nan")
-        medians.append(per)
+        medians.append({k: nanmedian(np.array([m[k] for _, _, m in rows], dtype=float))
+                        for k in (rows[0][2] if rows else {})})
     keys = list(dict.fromkeys(k for per in medians for k in per))
     return {k: [per.get(k, float("nan")) for per in medians] for k in keys}
 
