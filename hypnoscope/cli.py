@@ -95,12 +95,16 @@ def analyze_cmd(
                                             "this arc (a preset or a .json/.csv file); the "
                                             "report draws it over the tension curve.")]
     = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Score with this model file (from `hypnoscope train --out`) instead "
+                        "of the one shipped in the package.")] = None,
 ):
     """Analyze videos: print a summary of each and optionally write JSON and HTML."""
     from hypnoscope.cli_intent import arc_or_exit
     from hypnoscope.report.terminal import print_analysis
 
     the_arc = arc_or_exit(arc) if arc is not None else None
+    the_model = model_or_exit(model) if model is not None else "default"
     console = Console()
     targets = _report_targets(report, paths)
     show_progress = console.is_terminal and not quiet
@@ -108,7 +112,7 @@ def analyze_cmd(
     failed = 0
     for i, path in enumerate(paths):
         a = analyze_one(path, console, show_progress=show_progress, debug=debug,
-                        height=height, fps=fps, window_s=window,
+                        height=height, fps=fps, window_s=window, model=the_model,
                         keyframes=report is not None or json_keyframes)
         if a is None:
             failed += 1
@@ -129,6 +133,18 @@ def analyze_cmd(
     if json_out is not None and results:
         write_json(json_out, [a.to_dict(keyframes=json_keyframes) for a in results])
     raise typer.Exit(1 if failed else 0)
+
+
+def model_or_exit(path: Path):
+    """The model in ``path``; when it is unusable, one line on stderr and exit code 2."""
+    from hypnoscope.cli_intent import one_line
+    from hypnoscope.scoring.model import Model
+
+    try:
+        return Model.load(path)
+    except ValueError as e:
+        one_line(f"error: {e}")
+        raise typer.Exit(2) from None
 
 
 def _report_targets(report: Path | None, paths: list[str]) -> list[Path] | None:

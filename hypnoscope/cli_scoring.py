@@ -58,7 +58,9 @@ def evaluate_cmd(
     transcode: Annotated[bool, typer.Option("--transcode/--no-transcode",
                                             help="Also re-score common-format copies.")]
     = True,
-    work: Annotated[Path | None, typer.Option(help="Folder for the transcoded copies.")]
+    work: Annotated[Path | None, typer.Option(
+        help="Keep the transcoded copies in this folder (a later run reuses them); by "
+             "default they go to a temporary folder that is removed.")]
     = None,
     workers: Annotated[int, typer.Option(min=1)] = 2,
     c: Annotated[float | None, typer.Option("--C")] = None,

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import cv2
 import numpy as np
 import pytest
+from cli_run import run_cli
 
 import hypnoscope
 from hypnoscope import synth
-
-
-def run_cli(*args, timeout=120):
-    env = dict(os.environ)
-    return subprocess.run([sys.executable, "-m", "hypnoscope", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+from cli_run import cli_env, run_cli
 
 import hypnoscope
 from hypnoscope import synth
-from hypnoscope.worker import FAULTS_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,21 +32,6 @@ def make_clip(path: Path, seed: int, speed: float = 1.5) -> Path:
     canvas = synth.texture(120, 260, seed=seed)
     synth.write_video(path, synth.pan(canvas, 48, speed, height=90, width=160), fps=24)
     return path
-
-
-def run_cli(*args: str, faults: str | None = None, timeout: float = 120,
-            **popen) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hypnoscope", *args], env=cli_env(faults),
-                          capture_output=True, text=True, timeout=timeout, **popen)
-
-
-def cli_env(faults: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.pop(FAULTS_ENV, None)
-    if faults:
-        env[FAULTS_ENV] = faults
-    return env
 
 
 def rows(db: Path, sql: str, params=()) -> list[tuple]:

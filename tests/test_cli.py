@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
+from cli_run import run_cli
 
 import hypnoscope
-
-
-def run_cli(*args, timeout=120, cwd=None):
-    return subprocess.run([sys.executable, "-m", "hypnoscope", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env=dict(os.environ))
 
 
 def test_version():

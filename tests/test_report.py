@@ -9,12 +9,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run_cli
 
 import hypnoscope
 from hypnoscope import synth
@@ -29,10 +29,6 @@ EVIL_NAME = "<img src=x onerror=alert(1)>&amp;.mp4"
 EVIL_TITLE = '<script>alert("title")</script> & <b>bold</b>'
 
 
-def run_cli(*args, timeout=120, cwd=None):
-    return subprocess.run([sys.executable, "-m", "hypnoscope", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env=dict(os.environ))
 
 
 def with_title(src: Path, dst: Path, title: str) -> Path:

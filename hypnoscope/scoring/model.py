@@ -55,7 +55,18 @@ class Model:
 
     @classmethod
     def load(cls, path: str | Path) -> Model:
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        """The model in file ``path``. Raises ValueError, with a one-line message naming the
+        file and the cause, when it is missing or is not a hypnoscope model."""
+        try:
+            doc = json.loads(Path(path).read_text())
+            if not isinstance(doc, dict):
+                raise ValueError("not a JSON object")
+            return cls.from_dict(doc)
+        except FileNotFoundError:
+            raise ValueError(f"{path}: model file not found") from None
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as e:
+            raise ValueError(f"{path}: not a usable model file: "
+                             f"{' '.join(str(e).split())}") from e
 
     # -- prediction ----------------------------------------------------------------------
     def transform(self, X: np.ndarray) -> np.ndarray:

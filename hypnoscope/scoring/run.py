@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -128,20 +129,23 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     groups = np.array([group_of(r, group_by) for r in records])
     result["metadata_baseline"] = metadata_baseline([r.facts for r in records], y, groups)
     if transcode:
-        work = Path(work or tempfile.mkdtemp(prefix="hypnoscope-eval-"))
         result["transcoded"] = {}
-        for fmt in COMMON_FORMATS:
-            recs, failed = transcoded_records(
-                records, fmt, work, workers,
-                on_progress=(lambda i, n, f=fmt[0]: on_progress(f, i, n)) if on_progress
-                else None)
-            t2 = table_of(recs, group_by, features=table.features)
-            s = summarize(predict_out_of_source(models, t2))
-            y2 = np.array([label_to_y(r.label) for r in recs])
-            g2 = np.array([group_of(r, group_by) for r in recs])
-            s["metadata_baseline"] = metadata_baseline([r.facts for r in recs], y2, g2)
-            s["failed"] = failed
-            result["transcoded"][fmt[0]] = s
+        # Copies go to ``work`` when given (kept, and reused by a later run); otherwise to a
+        # temporary folder that is removed afterwards, even when the run fails.
+        with (nullcontext(str(work)) if work
+              else tempfile.TemporaryDirectory(prefix="hypnoscope-eval-")) as folder:
+            for fmt in COMMON_FORMATS:
+                recs, failed = transcoded_records(
+                    records, fmt, Path(folder), workers,
+                    on_progress=(lambda i, n, f=fmt[0]: on_progress(f, i, n)) if on_progress
+                    else None)
+                t2 = table_of(recs, group_by, features=table.features)
+                s = summarize(predict_out_of_source(models, t2))
+                y2 = np.array([label_to_y(r.label) for r in recs])
+                g2 = np.array([group_of(r, group_by) for r in recs])
+                s["metadata_baseline"] = metadata_baseline([r.facts for r in recs], y2, g2)
+                s["failed"] = failed
+                result["transcoded"][fmt[0]] = s
     return result
 
 
