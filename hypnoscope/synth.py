@@ -145,7 +145,9 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: floa
                 rotation: int = 0, crf: int = 18) -> str:
     """Encode RGB ``frames`` to ``path`` with PyAV. ``times`` (s) gives each frame's
     timestamp (for variable frame rate); otherwise frames are ``1/fps`` apart. ``rotation``
-    (degrees, counter-clockwise) is written as the display matrix."""
+    (degrees, counter-clockwise) is written as the display matrix. H.264 is written
+    reproducibly (:func:`hypnoscope.transcode.configure_encoder`): the same frames give the
+    same file in every process, so a test sees the same pixels on every run."""
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
     codec = codec or CODEC_BY_EXT.get(ext, "libx264")
@@ -164,7 +166,7 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: floa
             stream = container.add_stream(codec, rate=rate)
             stream.pix_fmt = {"mjpeg": "yuvj420p", "ffv1": "yuv444p",
                               "libx264rgb": "rgb24"}.get(codec, "yuv420p")
-            configure_encoder(stream, codec, crf)
+            configure_encoder(stream, codec, crf, reproducible=True)
         stream.width, stream.height = w, h
         if rotation:
             stream.set_display_rotation(rotation)

@@ -27,10 +27,11 @@ CODEC_BY_EXT = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".webm"
 
 def transcode(src: str | os.PathLike, dst: str | os.PathLike, *, height: int | None = None,
               fps: float | None = None, max_seconds: float | None = None,
-              crf: int = 20, upscale: bool = False) -> str:
+              crf: int = 20, upscale: bool = False, reproducible: bool = False) -> str:
     """Write ``src`` to ``dst`` at ``height`` px (None: keep), at most ``fps`` frames/s
     (None: keep every frame) and at most ``max_seconds`` s long; a smaller clip is scaled up
-    to ``height`` only with ``upscale``. Returns ``dst``.
+    to ``height`` only with ``upscale``. With ``reproducible``, H.264 is written the same,
+    byte for byte, in any process (see :func:`configure_encoder`). Returns ``dst``.
 
     Raises :class:`VideoError` when ``src`` cannot be read.
     """
@@ -56,7 +57,7 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, *, height: int | N
             else:
                 with av.open(tmp, "w", format=_muxer(ext)) as out:
                     _write_av(out, codec, frames, fps or float(
-                        inp.streams.video[0].average_rate or 25), crf)
+                        inp.streams.video[0].average_rate or 25), crf, reproducible)
         os.replace(tmp, dst)
     finally:
         if os.path.exists(tmp):
@@ -110,14 +111,15 @@ def _upright_rgb_frames(inp, height: int | None, fps: float | None,
 
 
 def _write_av(out, codec: str, frames: Iterable[tuple[float, np.ndarray]], fps: float,
-              crf: int) -> None:
+              crf: int, reproducible: bool = False) -> None:
     """Encode with PyAV at millisecond timestamps (so a variable rate survives)."""
     tb = Fraction(1, 1000)
     stream = None
     last_pts = -1
     for t, rgb in frames:
         if stream is None:
-            stream = _add_stream(out, codec, (rgb.shape[1], rgb.shape[0]), fps, crf, tb)
+            stream = _add_stream(out, codec, (rgb.shape[1], rgb.shape[0]), fps, crf, tb,
+                                 reproducible)
         pts = int(round(t / tb))
         if pts <= last_pts:
             continue
@@ -148,11 +150,23 @@ def _write_gif(path: str, frames: Iterable[tuple[float, np.ndarray]]) -> None:
                    duration=durations, loop=0, optimize=False, disposal=1)
 
 
-def configure_encoder(stream, codec: str, crf: int = 20) -> None:
+def configure_encoder(stream, codec: str, crf: int = 20, reproducible: bool = False) -> None:
     """Quality settings of the encoders hypnoscope writes with: x264 at ``crf`` (veryfast),
-    VP8 at crf 10 / 2 Mbit/s, MPEG-4 Part 2 at qscale 3."""
+    VP8 at crf 10 / 2 Mbit/s, MPEG-4 Part 2 at qscale 3.
+
+    ``reproducible`` runs x264 on one thread and without its assembly routines. With
+    either, the x264 of the PyAV wheels writes slightly different pictures for the same
+    frames depending on what the process did before (measured: one clip encoded before and
+    after an analysis in the same process differs by up to 40 gray levels at a few pixels;
+    assembly and threads each cause it on some clips), so an evaluation on transcoded copies
+    would change from run to run. Without both it is the same byte for byte. It costs
+    nothing on the evaluation's small copies and about twice the time at 720p.
+    """
     if codec == "libx264":
         stream.options = {"crf": str(crf), "preset": "veryfast"}
+        if reproducible:
+            stream.options = {**stream.options, "threads": "1",
+                              "x264-params": "no-asm=1:threads=1:lookahead-threads=1"}
     elif codec == "libvpx":
         stream.options = {"crf": "10", "b": "2M"}
     elif codec == "mpeg4":
@@ -160,11 +174,12 @@ def configure_encoder(stream, codec: str, crf: int = 20) -> None:
         stream.bit_rate = 4_000_000
 
 
-def _add_stream(out, codec: str, size: tuple[int, int], fps: float, crf: int, tb: Fraction):
+def _add_stream(out, codec: str, size: tuple[int, int], fps: float, crf: int, tb: Fraction,
+                reproducible: bool = False):
     rate = Fraction(fps).limit_denominator(1001)
     stream = out.add_stream(codec, rate=rate)
     stream.width, stream.height = size
     stream.codec_context.time_base = tb
     stream.pix_fmt = "yuv420p"
-    configure_encoder(stream, codec, crf)
+    configure_encoder(stream, codec, crf, reproducible)
     return stream

@@ -104,7 +104,9 @@ def test_batch_stores_good_and_records_bad(corpus, first_run):
 
 
 def test_stored_values_are_the_analysis(corpus, first_run):
-    """Every metric of analyze(), whole video and per window, and every series, stored."""
+    """Every metric of analyze(), whole video and per window, and every series, stored.
+    The analysis is recomputed here, in another process than the batch worker: float32
+    reductions may differ there in their last bits, hence a relative tolerance of 1e-6."""
     db, _ = first_run
     clip = good_files(corpus)[0]
     a = hypnoscope.analyze(clip)
@@ -113,7 +115,7 @@ def test_stored_values_are_the_analysis(corpus, first_run):
                           "window_index = -1", [vid]))
     assert set(whole) == set(a.metrics)
     for k, v in a.metrics.items():
-        assert whole[k] == pytest.approx(v, rel=1e-9, abs=1e-12, nan_ok=True) or (
+        assert whole[k] == pytest.approx(v, rel=1e-6, abs=1e-9, nan_ok=True) or (
             whole[k] is None and not np.isfinite(v))
     n_win = rows(db, "SELECT count(DISTINCT window_index) FROM metrics WHERE video_id = ? "
                      "AND window_index >= 0", [vid])[0][0]
@@ -122,7 +124,7 @@ def test_stored_values_are_the_analysis(corpus, first_run):
               rows(db, "SELECT name, value FROM series WHERE video_id = ?", [vid])}
     assert set(stored) == set(a.series)
     for name, values in a.series.items():
-        np.testing.assert_allclose(stored[name], values, equal_nan=True)
+        np.testing.assert_allclose(stored[name], values, rtol=1e-6, equal_nan=True)
     times = rows(db, "SELECT frame_times, duration_s, frames_analyzed FROM videos "
                      "WHERE video_id = ?", [vid])[0]
     np.testing.assert_allclose(times[0], a.times)

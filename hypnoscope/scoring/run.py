@@ -73,7 +73,8 @@ def _analyze_copy(args: tuple[str, str, int, float, float]) -> tuple[str, Any]:
 
     try:
         if not os.path.exists(dst):
-            transcode(src, dst, height=height, fps=fps, max_seconds=seconds, upscale=True)
+            transcode(src, dst, height=height, fps=fps, max_seconds=seconds, upscale=True,
+                      reproducible=True)
         a = analyze(dst)
         return src, (a.times, a.series, a.events, a.source.duration_s, a.source.to_dict())
     except Exception as e:  # noqa: BLE001 - reported per file
