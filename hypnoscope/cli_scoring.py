@@ -72,7 +72,12 @@ def evaluate_cmd(
     """Leave-one-source-out evaluation, a metadata-only baseline, and common-format copies."""
     from rich.progress import Progress
 
-    from hypnoscope.scoring.render import evaluation_markdown, evaluation_table, per_source_table
+    from hypnoscope.scoring.render import (
+        copy_difference_table,
+        evaluation_markdown,
+        evaluation_table,
+        per_source_table,
+    )
     from hypnoscope.scoring.run import evaluate
 
     console = Console()
@@ -90,6 +95,8 @@ def evaluate_cmd(
         except (ValueError, FileNotFoundError) as e:
             _fail(_db_error(db, e))
     console.print(evaluation_table(res))
+    if res.get("transcoded"):
+        console.print(copy_difference_table(res))
     console.print(per_source_table(res["native"]))
     if json_out:
         json_out.write_text(json.dumps(res, indent=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from hypnoscope.metrics import SignalSet
 from hypnoscope.scoring.compare import (
@@ -15,10 +16,13 @@ from hypnoscope.scoring.compare import (
 )
 from hypnoscope.scoring.evaluate import (
     Scores,
+    auc_difference,
+    auc_interval,
     ece,
     fold_models,
     per_video_weights,
     predict_out_of_source,
+    source_resamples,
     summarize,
 )
 from hypnoscope.scoring.features import build_table
@@ -173,3 +177,48 @@ def test_within_source_auc_ignores_a_shift_between_sources():
                              np.array([10, 11, 0, 1.0])) < 0.8
     flipped = within_source_aucs({"m": [-v for v in value["m"]]}, y, src)["m"]
     assert flipped == {"s1": 0.0, "s2": 0.0}
+
+
+def test_source_resamples_keep_sources_whole():
+    sizes = {"a": 1, "b": 2, "c": 3, "d": 4}
+    groups = np.repeat(list(sizes), list(sizes.values()))
+    for rows in source_resamples(groups, n=50, seed=3):
+        drawn = groups[rows]
+        for g, size in sizes.items():
+            assert (drawn == g).sum() % size == 0  # a source comes whole, or not at all
+        assert len(np.unique(rows)) == sum(sizes[g] for g in np.unique(drawn))
+
+
+def test_auc_interval_reflects_how_much_the_sources_agree():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(12), 10)
+    y = np.tile(np.r_[np.zeros(5), np.ones(5)], 12)
+    perfect = auc_interval(y, y + 0.0, groups, n=500)
+    assert perfect == [1.0, 1.0]
+    noise = rng.random(len(y))
+    lo, hi = auc_interval(y, noise, groups, n=500)
+    assert lo < roc_auc_score(y, noise) < hi
+    # each source separates its own videos perfectly, but sources are shifted against each
+    # other: how well the pooled scores rank depends on which sources are drawn
+    shifted = y * 0.5 + np.repeat(rng.normal(0, 1.0, 12), 10)
+    lo, hi = auc_interval(y, shifted, groups, n=500)
+    assert lo < roc_auc_score(y, shifted) < hi and hi - lo > 0.1
+    assert auc_interval(y, y + 0.0, np.zeros(len(y))) is None  # one source: no interval
+
+
+def test_auc_difference_between_native_and_copy():
+    rng = np.random.default_rng(1)
+    groups = np.repeat(np.arange(10).astype(str), 8)
+    y = np.tile(np.r_[np.zeros(4), np.ones(4)], 10)
+    p = np.clip(0.5 + 0.3 * (y - 0.5) + rng.normal(0, 0.2, len(y)), 0, 1)
+    video = np.arange(len(y)).astype(str)
+    native = Scores(y, p, video, groups)
+    same = auc_difference(native, Scores(y, p.copy(), video, groups))
+    assert same["difference"] == 0.0 and same["interval"] == [0.0, 0.0]
+    worse = auc_difference(native, Scores(y, 0.5 * p + 0.5 * rng.random(len(y)), video,
+                                          groups))
+    lo, hi = worse["interval"]
+    assert worse["difference"] < 0 and lo < worse["difference"] < hi
+    # only the videos both scored count
+    fewer = auc_difference(native, Scores(y[:40], p[:40], video[:40], groups[:40]))
+    assert fewer["n"] == 40 and fewer["difference"] == pytest.approx(0.0)

@@ -97,13 +97,62 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, 
     return rows
 
 
+#: Bootstrap resamples for the AUC intervals, and their coverage.
+BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL = 2000, 0.95
+
+
+def source_resamples(groups: np.ndarray, n: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+                     ) -> list[np.ndarray]:
+    """``n`` bootstrap resamples of the rows of ``groups`` (one source label per row) in
+    which whole sources are drawn with replacement: row indices, a source's rows as many
+    times as it was drawn. Sources, not rows, are the independent units of this evaluation
+    (each fold holds one out), so the resampling keeps them whole."""
+    names, inverse = np.unique(groups, return_inverse=True)
+    rows_of = [np.flatnonzero(inverse == k) for k in range(len(names))]
+    rng = np.random.default_rng(seed)
+    return [np.concatenate([rows_of[k] for k in rng.integers(0, len(names), len(names))])
+            for _ in range(n)]
+
+
+def auc_interval(y: np.ndarray, p: np.ndarray, groups: np.ndarray,
+                 weights: np.ndarray | None = None, level: float = BOOTSTRAP_LEVEL,
+                 n: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> list[float] | None:
+    """Percentile interval ([low, high]) of the ROC AUC over source resamples
+    (:func:`source_resamples`); None when fewer than two sources hold the rows."""
+    if len(np.unique(groups)) < 2:
+        return None
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    aucs = [roc_auc_score(y[i], p[i], sample_weight=w[i])
+            for i in source_resamples(groups, n, seed) if len(np.unique(y[i])) == 2]
+    tail = (1.0 - level) / 2.0 * 100.0
+    return [float(np.percentile(aucs, tail)), float(np.percentile(aucs, 100.0 - tail))]
+
+
+def auc_difference(a: Scores, b: Scores, level: float = BOOTSTRAP_LEVEL,
+                   n: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> dict[str, Any]:
+    """Video-level AUC of ``b`` minus that of ``a`` on the videos both scored, with its
+    percentile interval over source resamples (the same resample for both, so what the
+    two share cancels out)."""
+    common, ia, ib = np.intersect1d(a.video_ids, b.video_ids, return_indices=True)
+    y, pa, pb, g = a.video_y[ia], a.video_p[ia], b.video_p[ib], a.video_group[ia]
+    diff = float(roc_auc_score(y, pb) - roc_auc_score(y, pa))
+    diffs = [roc_auc_score(y[i], pb[i]) - roc_auc_score(y[i], pa[i])
+             for i in source_resamples(g, n, seed) if len(np.unique(y[i])) == 2]
+    tail = (1.0 - level) / 2.0 * 100.0
+    return {"n": int(len(common)), "difference": diff,
+            "interval": [float(np.percentile(diffs, tail)),
+                         float(np.percentile(diffs, 100.0 - tail))]}
+
+
 def summarize(s: Scores) -> dict[str, Any]:
-    """AUC, accuracy at 0.5, Brier and ECE at window level (every window counting once,
-    and every video's windows together counting once), at video level, and per source."""
-    def block(y, p, w=None):
+    """AUC (with its interval over source resamples), accuracy at 0.5, Brier and ECE at
+    window level (every window counting once, and every video's windows together counting
+    once), at video level, and per source."""
+    def block(y, p, g, w=None):
         if len(np.unique(y)) < 2:
             return {"n": int(len(y))}
         return {"n": int(len(y)), "auc": float(roc_auc_score(y, p, sample_weight=w)),
+                "auc_interval": auc_interval(y, p, g, w),
                 "accuracy": float(np.average((p >= 0.5) == (y == 1), weights=w)),
                 "brier": float(brier_score_loss(y, p, sample_weight=w)),
                 "ece": ece(y, p, weights=w)}
@@ -115,9 +164,9 @@ def summarize(s: Scores) -> dict[str, Any]:
                            "ai": int(s.video_y[m].sum()),
                            "accuracy": float(np.mean((s.video_p[m] >= 0.5) == (s.video_y[m] == 1))),
                            "mean_p_ai": float(s.video_p[m].mean())})
-    return {"window": block(s.y, s.p),
-            "window_per_video": block(s.y, s.p, per_video_weights(s.video)),
-            "video": block(s.video_y, s.video_p),
+    return {"window": block(s.y, s.p, s.group),
+            "window_per_video": block(s.y, s.p, s.group, per_video_weights(s.video)),
+            "video": block(s.video_y, s.video_p, s.video_group),
             "reliability": reliability(s.video_y, s.video_p),
             "per_source": per_source}
 

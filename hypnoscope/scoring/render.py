@@ -29,23 +29,46 @@ def evaluation_rows(res: dict[str, Any]) -> list[list[str]]:
         if b is None:
             return
         rows.append([name, LEVELS.get(level, level), _f(b.get("n")), _f(b.get("auc")),
-                     _f(b.get("accuracy")), _f(b.get("brier")), _f(b.get("ece"))])
+                     _interval(b.get("auc_interval")), _f(b.get("accuracy")),
+                     _f(b.get("brier")), _f(b.get("ece"))])
 
     for level in LEVELS:
         add("native", res["native"], level)
     mb = res["metadata_baseline"]
     rows.append(["metadata-only baseline (native)", "video", _f(mb.get("n")), _f(mb.get("auc")),
-                 _f(mb.get("accuracy")), "–", "–"])
+                 "–", _f(mb.get("accuracy")), "–", "–"])
     for name, block in res.get("transcoded", {}).items():
         for level in LEVELS:
             add(name, block, level)
         mb = block["metadata_baseline"]
         rows.append([f"metadata-only baseline ({name})", "video", _f(mb.get("n")),
-                     _f(mb.get("auc")), _f(mb.get("accuracy")), "–", "–"])
+                     _f(mb.get("auc")), "–", _f(mb.get("accuracy")), "–", "–"])
     return rows
 
 
-HEAD = ["setting", "level", "n", "ROC AUC", "accuracy @0.5", "Brier", "ECE"]
+def _interval(iv: list[float] | None, d: int = 2, signed: bool = False) -> str:
+    if not iv:
+        return "–"
+    fmt = f"{{:+.{d}f}}" if signed else f"{{:.{d}f}}"
+    return f"{fmt.format(iv[0])} to {fmt.format(iv[1])}"
+
+
+HEAD = ["setting", "level", "n", "ROC AUC", "AUC 95 % interval", "accuracy @0.5", "Brier",
+        "ECE"]
+
+
+def copy_difference_rows(res: dict[str, Any]) -> list[list[str]]:
+    """Rows (copy, videos, video AUC minus native, its 95 % interval) per common format."""
+    rows = []
+    for name, block in res.get("transcoded", {}).items():
+        d = block.get("difference_from_native")
+        if d:
+            rows.append([name, str(d["n"]), f"{d['difference']:+.3f}",
+                         _interval(d["interval"], 3, signed=True)])
+    return rows
+
+
+COPY_HEAD = ["copy", "videos", "video AUC minus native", "95 % interval"]
 
 
 def evaluation_table(res: dict[str, Any]) -> Table:
@@ -53,6 +76,15 @@ def evaluation_table(res: dict[str, Any]) -> Table:
     for h in HEAD:
         t.add_column(h, justify="left" if h in ("setting", "level") else "right")
     for r in evaluation_rows(res):
+        t.add_row(*r)
+    return t
+
+
+def copy_difference_table(res: dict[str, Any]) -> Table:
+    t = Table(title="common-format copies against the native files", header_style="bold")
+    for h in COPY_HEAD:
+        t.add_column(h, justify="left" if h == "copy" else "right")
+    for r in copy_difference_rows(res):
         t.add_row(*r)
     return t
 
@@ -82,6 +114,15 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
         f"{res['window_s']:g} s).",
         "",
         _md_table(HEAD, evaluation_rows(res)),
+        "",
+        "AUC intervals resample whole sources with replacement (2000 times): sources are "
+        "the independent units here, since each fold holds one out.",
+    ]
+    if copy_difference_rows(res):
+        parts += ["", "Common-format copies against the native files (the same videos, the "
+                  "same source resamples):", "",
+                  _md_table(COPY_HEAD, copy_difference_rows(res))]
+    parts += [
         "",
         "Reliability (video level, native, out-of-source predictions):",
         "",

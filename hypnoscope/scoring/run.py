@@ -17,6 +17,7 @@ from hypnoscope._version import __version__
 from hypnoscope.scoring.compare import compare_groups, thesis_scorecard, within_source_aucs
 from hypnoscope.scoring.data import Record, load_records
 from hypnoscope.scoring.evaluate import (
+    auc_difference,
     fold_models,
     metadata_baseline,
     predict_out_of_source,
@@ -124,8 +125,9 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
         "database": str(db), "hypnoscope_version": __version__, "C": C,
         "window_s": MODEL_WINDOW_S, "n_videos": len(records),
         "n_sources": int(len(np.unique(table.group))),
-        "native": summarize(predict_out_of_source(models, table)),
     }
+    native = predict_out_of_source(models, table)
+    result["native"] = summarize(native)
     y = np.array([label_to_y(r.label) for r in records])
     groups = np.array([group_of(r, group_by) for r in records])
     result["metadata_baseline"] = metadata_baseline([r.facts for r in records], y, groups)
@@ -141,7 +143,9 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
                     on_progress=(lambda i, n, f=fmt[0]: on_progress(f, i, n)) if on_progress
                     else None)
                 t2 = table_of(recs, group_by, features=table.features)
-                s = summarize(predict_out_of_source(models, t2))
+                scores = predict_out_of_source(models, t2)
+                s = summarize(scores)
+                s["difference_from_native"] = auc_difference(native, scores)
                 y2 = np.array([label_to_y(r.label) for r in recs])
                 g2 = np.array([group_of(r, group_by) for r in recs])
                 s["metadata_baseline"] = metadata_baseline([r.facts for r in recs], y2, g2)
