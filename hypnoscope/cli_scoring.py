@@ -68,6 +68,10 @@ def evaluate_cmd(
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the figures as Markdown.")]
     = None,
+    learning_curve: Annotated[bool, typer.Option(
+        "--learning-curve", help="Also measure how the AUC grows with the number of "
+                                 "sources trained on (about a minute on the dev corpus).")]
+    = False,
 ):
     """Leave-one-source-out evaluation, a metadata-only baseline, and common-format copies."""
     from rich.progress import Progress
@@ -76,6 +80,7 @@ def evaluate_cmd(
         copy_difference_table,
         evaluation_markdown,
         evaluation_table,
+        learning_curve_table,
         per_source_table,
     )
     from hypnoscope.scoring.run import evaluate
@@ -91,13 +96,16 @@ def evaluate_cmd(
 
         try:
             res = evaluate(db, C=c, group_by=group_by, transcode=transcode, work=work,
-                           workers=workers, on_progress=on_progress)
+                           workers=workers, on_progress=on_progress,
+                           learning_curve=learning_curve)
         except (ValueError, FileNotFoundError) as e:
             _fail(_db_error(db, e))
     console.print(evaluation_table(res))
     if res.get("transcoded"):
         console.print(copy_difference_table(res))
     console.print(per_source_table(res["native"]))
+    if res.get("learning_curve"):
+        console.print(learning_curve_table(res))
     if json_out:
         json_out.write_text(json.dumps(res, indent=1))
     if markdown:

@@ -22,6 +22,7 @@ from hypnoscope.scoring.evaluate import (
     fold_models,
     per_video_weights,
     predict_out_of_source,
+    source_learning_curve,
     source_resamples,
     summarize,
 )
@@ -222,3 +223,13 @@ def test_auc_difference_between_native_and_copy():
     # only the videos both scored count
     fewer = auc_difference(native, Scores(y[:40], p[:40], video[:40], groups[:40]))
     assert fewer["n"] == 40 and fewer["difference"] == pytest.approx(0.0)
+
+
+def test_source_learning_curve_ends_at_the_leave_one_source_out_figure(records):
+    table = build_table(records)
+    curve = source_learning_curve(table, sizes=[1, 4, 6, 11, 40], repeats=2)
+    assert [row["training_sources"] for row in curve] == [4, 6, 11]  # 2..sources-1 only
+    assert [row["draws"] for row in curve] == [2, 2, 1]
+    loso = summarize(predict_out_of_source(fold_models(table), table))["video"]["auc"]
+    assert curve[-1]["video_auc_mean"] == pytest.approx(loso)
+    assert all(row["video_auc_mean"] > 0.9 for row in curve)  # one metric separates

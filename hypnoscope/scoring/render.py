@@ -89,6 +89,25 @@ def copy_difference_table(res: dict[str, Any]) -> Table:
     return t
 
 
+def learning_curve_rows(res: dict[str, Any]) -> list[list[str]]:
+    """Rows (sources trained on, draws, mean video AUC, its spread over draws)."""
+    return [[str(r["training_sources"]), str(r["draws"]), _f(r["video_auc_mean"]),
+             _f(r["video_auc_sd"])] for r in res.get("learning_curve", [])]
+
+
+CURVE_HEAD = ["sources trained on", "draws", "video AUC (mean over draws)",
+              "standard deviation"]
+
+
+def learning_curve_table(res: dict[str, Any]) -> Table:
+    t = Table(title="AUC against the number of sources trained on", header_style="bold")
+    for h in CURVE_HEAD:
+        t.add_column(h, justify="right")
+    for r in learning_curve_rows(res):
+        t.add_row(*r)
+    return t
+
+
 def per_source_table(block: dict[str, Any]) -> Table:
     t = Table(title="per source (video level, native)", header_style="bold")
     for h in ("source", "videos", "of which AI", "accuracy", "mean P(AI)"):
@@ -136,6 +155,11 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
                   [[r["source"], str(r["videos"]), str(r["ai"]), _f(r["accuracy"], 2),
                     _f(r["mean_p_ai"], 2)] for r in nat["per_source"]]),
     ]
+    if res.get("learning_curve"):
+        parts += ["", "Video AUC against the number of sources trained on (every source "
+                  "predicted by a model fitted on that many others, drawn at random; the "
+                  "last row is the leave-one-source-out figure):", "",
+                  _md_table(CURVE_HEAD, learning_curve_rows(res))]
     for name, block in res.get("transcoded", {}).items():
         if block.get("failed"):
             parts += ["", f"{name}: {len(block['failed'])} file(s) could not be transcoded:",

@@ -21,6 +21,7 @@ from hypnoscope.scoring.evaluate import (
     fold_models,
     metadata_baseline,
     predict_out_of_source,
+    source_learning_curve,
     summarize,
 )
 from hypnoscope.scoring.features import MODEL_WINDOW_S, build_table, label_to_y
@@ -115,9 +116,11 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
 
 def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
              transcode: bool = True, work: Path | None = None, workers: int = 2,
-             on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
-    """Leave-one-source-out evaluation: the model natively, a metadata-only baseline, and
-    the same models re-scoring every clip after transcoding to each common format."""
+             on_progress: Callable[[str, int, int], None] | None = None,
+             learning_curve: bool = False) -> dict[str, Any]:
+    """Leave-one-source-out evaluation: the model natively, a metadata-only baseline, the
+    same models re-scoring every clip after transcoding to each common format, and with
+    ``learning_curve`` the AUC against the number of sources trained on."""
     records = labelled(load_records(db))
     table = table_of(records, group_by)
     models = fold_models(table, C=C)
@@ -131,6 +134,8 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     y = np.array([label_to_y(r.label) for r in records])
     groups = np.array([group_of(r, group_by) for r in records])
     result["metadata_baseline"] = metadata_baseline([r.facts for r in records], y, groups)
+    if learning_curve:
+        result["learning_curve"] = source_learning_curve(table, C=C)
     if transcode:
         result["transcoded"] = {}
         # Copies go to ``work`` when given (kept, and reused by a later run); otherwise to a
