@@ -25,7 +25,10 @@ def _db_error(db: Path, e: Exception) -> str:
 
 
 def _fail(msg: str) -> None:
-    Console(stderr=True).print(msg, markup=False, highlight=False)
+    """Print ``msg`` as one line on stderr and exit with code 1."""
+    from hypnoscope.cli_intent import one_line
+
+    one_line(msg)
     raise typer.Exit(1)
 
 

@@ -114,3 +114,21 @@ def test_compare_scorecard_finds_the_built_in_signature(corpus, tmp_path):
     # six clips a side cannot pass the Bonferroni-corrected test (the smallest two-sided
     # Mann-Whitney p at 6 vs 6 is 2/924, times every metric): the verdict stays cautious
     assert polished["verdict"] == "not supported"
+
+
+def test_too_little_labelled_data_is_one_clear_line(tmp_path):
+    clip = tmp_path / "a.mp4"
+    synth.write_video(clip, synth.hypnotic_clip(SECONDS, FPS, HEIGHT, WIDTH, seed=5), fps=FPS)
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"path,label,source\n{clip},ai,g1\n")
+    db = tmp_path / "one.duckdb"
+    assert run_cli("batch", listing, "--db", db, "--workers", "1").returncode == 0
+    for args, cause in [(("train",), "training needs windows of both classes"),
+                        (("evaluate", "--no-transcode"), "evaluation needs labelled windows "
+                                                         "of both classes"),
+                        (("compare", "--by", "label"), "needs videos in both groups, found "
+                                                       "1 'ai', 0 'real'")]:
+        proc = run_cli(*args, "--db", db)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert cause in proc.stderr and str(db) in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1

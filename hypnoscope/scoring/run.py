@@ -114,6 +114,21 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
     return out, failed
 
 
+def check_evaluable(table, models: dict[str, Model]) -> None:
+    """Raise ValueError, saying what is missing, unless every class is predicted out of
+    source for some video (each fold trains on both classes from two sources or more)."""
+    n_ai = len(np.unique(table.video[table.y == 1]))
+    n_real = len(np.unique(table.video[table.y == 0]))
+    n_src = len(np.unique(table.group))
+    predicted = np.isin(table.group, list(models))
+    if not models or len(np.unique(table.y[predicted])) < 2:
+        raise ValueError(
+            "evaluation needs labelled windows of both classes ('ai' and 'real') from at least "
+            "three sources, so that each held-out source is predicted by a model trained on "
+            f"both classes from two others; found {n_ai} 'ai' and {n_real} 'real' videos with "
+            f"a model-length window, from {n_src} source(s)")
+
+
 def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
              transcode: bool = True, work: Path | None = None, workers: int = 2,
              on_progress: Callable[[str, int, int], None] | None = None,
@@ -124,6 +139,7 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     records = labelled(load_records(db))
     table = table_of(records, group_by)
     models = fold_models(table, C=C)
+    check_evaluable(table, models)
     result: dict[str, Any] = {
         "database": str(db), "hypnoscope_version": __version__, "C": C,
         "window_s": MODEL_WINDOW_S, "n_videos": len(records),
@@ -192,6 +208,10 @@ def compare(db: str | Path, by: str = "label") -> dict[str, Any]:
                              f"found {len(names)}: {', '.join(names[:8])}")
         a, b = names
     records = [r for r in records if key[r.video_id] in (a, b)]
+    counts = {g: sum(key[r.video_id] == g for r in records) for g in (a, b)}
+    if min(counts.values()) == 0:
+        raise ValueError(f"--by {by} needs videos in both groups, found "
+                         + ", ".join(f"{n} {g!r}" for g, n in counts.items()))
     per_video = per_video_values(records)
     values: dict[str, dict[str, list[float]]] = {}
     for metric, v in per_video.items():
