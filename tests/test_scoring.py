@@ -28,7 +28,7 @@ from hypnoscope.scoring.evaluate import (
 )
 from hypnoscope.scoring.features import build_table
 from hypnoscope.scoring.model import Model
-from hypnoscope.scoring.score import score_signals
+from hypnoscope.scoring.score import PLAIN_NAMES, score_signals
 from hypnoscope.scoring.train import fit_model, weighted_quantiles
 
 
@@ -94,6 +94,8 @@ def test_model_roundtrips_through_json_and_scores(records, tmp_path):
     assert s_slow["hypnotic_index"] > s_fast["hypnotic_index"]
     assert 1 <= len(s_slow["reasons"]) <= 5
     assert all("camera median" in r for r in s_slow["reasons"])
+    for d in s_slow["reason_details"]:  # plain words first, then the metric's name
+        assert d["text"].startswith(f"{PLAIN_NAMES[d['metric']]} ({d['metric']}) ")
     assert [d["text"] for d in s_slow["reason_details"]] == s_slow["reasons"]
     assert score_signals(slow, model)["ai_likeness"] == pytest.approx(s_slow["ai_likeness"])
 
@@ -233,3 +235,9 @@ def test_source_learning_curve_ends_at_the_leave_one_source_out_figure(records):
     loso = summarize(predict_out_of_source(fold_models(table), table))["video"]["auc"]
     assert curve[-1]["video_auc_mean"] == pytest.approx(loso)
     assert all(row["video_auc_mean"] > 0.9 for row in curve)  # one metric separates
+
+
+def test_every_metric_has_plain_words_for_the_reasons():
+    from hypnoscope.metrics import metric_specs
+
+    assert set(PLAIN_NAMES) == set(metric_specs())

@@ -32,21 +32,67 @@ def factor_percentiles(metrics: dict[str, float], model: Model, cls: str) -> dic
     return {f: float(np.mean(v)) for f, v in per.items()}
 
 
+#: What each metric measures, in words a reader without docs/metrics.md understands; the
+#: reasons lead with it and give the metric's name after it.
+PLAIN_NAMES = {
+    "cuts_per_minute": "hard cuts", "transitions_per_minute": "dissolves and fades",
+    "shot_length_median": "typical shot length", "longest_shot": "longest shot",
+    "interpolation_error": "error of predicting a frame from its neighbours",
+    "camera_jerk": "jerkiness of the camera motion",
+    "feature_accel_spread": "jitter of the picture's frame-to-frame change",
+    "warping_error": "difference between frames once motion is compensated",
+    "flicker": "brightness flicker of still areas", "duplicate_ratio": "repeated frames",
+    "cadence": "time between new pictures", "motion_energy": "average speed of motion",
+    "motion_energy_p90": "speed of the fastest moments",
+    "visual_activity": "change between consecutive frames",
+    "motion_timescale": "slowness of changes in motion",
+    "shot_tempo": "tempo of cuts and motion", "tension_mean": "average tension",
+    "tension_range": "range of the tension curve",
+    "salient_events_per_minute": "salient events", "peak_prominence": "strongest tension peak",
+    "climax_position": "position of the climax", "build_up": "build-up before the climax",
+    "release": "release after the climax", "flatness": "time the tension stays level",
+    "morph_index": "appearance change that motion does not explain",
+    "descriptor_speed": "speed at which the scene's look changes",
+    "descriptor_straightness": "directness of the scene's drift",
+    "recurrence": "returns to an earlier look",
+    "nonrigidity": "surfaces deforming instead of moving rigidly",
+    "epipolar_residual": "points straying from a solid 3-D scene",
+    "sharpness": "sharpness", "fine_texture": "fine detail", "noise_sigma": "sensor noise",
+    "noise_sigma_180p": "sensor noise at 180 px",
+    "boiling": "fine texture changing from frame to frame",
+    "boiling_corr": "smoothness of texture changes", "colourfulness": "colourfulness",
+    "saturation": "colour saturation", "contrast_rms": "contrast",
+    "clipped_highlights": "blown-out highlights", "clipped_shadows": "crushed shadows",
+    "motion_gini": "motion concentrated in one place",
+    "change_gini": "change concentrated in one place",
+    "focus_persistence": "time the focus of motion stays put",
+}
+
+
+def _format(value: float, unit: str, with_unit: bool = True) -> str:
+    """``value`` in ``unit`` for a sentence: shares as percentages; the unit's name after
+    the number (``with_unit``) unless it is dimensionless."""
+    if unit == "share":
+        return f"{100 * value:.3g} %"
+    if not with_unit or unit in ("", "ratio", "correlation", "log ratio") or ".." in unit:
+        return f"{value:.3g}"
+    return f"{value:.3g} {unit}"
+
+
 def _phrase(name: str, value: float, model: Model, toward_ai: bool) -> str:
-    """A reason in words: the metric, its value, where it falls among camera footage, and
-    the two reference medians."""
+    """A reason in words: what the metric measures (and its name), its value, where it
+    falls among camera footage, and the two reference medians."""
     spec = metric_specs().get(name)
-    unit = (f" {spec.unit}" if spec and ".." not in spec.unit and spec.unit not in (
-        "", "ratio", "share", "correlation") else "")
-    label = name.replace("_", " ")
+    unit = spec.unit if spec else ""
+    label = PLAIN_NAMES.get(name, name.replace("_", " "))
     real = model.reference_median(name, "real")
     ai = model.reference_median(name, "ai")
     pct = model.percentile(name, value, "real")
-    where = (f"higher than {pct:.0f} % of camera footage" if pct >= 50
-             else f"lower than {100 - pct:.0f} % of camera footage")
+    where = (f"higher than in {pct:.0f} % of camera footage" if pct >= 50
+             else f"lower than in {100 - pct:.0f} % of camera footage")
     side = "points to generated" if toward_ai else "points to camera"
-    return (f"{label} {value:.3g}{unit}: {where} (camera median {real:.3g}, generated "
-            f"{ai:.3g}); {side}")
+    return (f"{label} ({name}) {_format(value, unit)}: {where} (camera median "
+            f"{_format(real, unit, False)}, generated {_format(ai, unit, False)}); {side}")
 
 
 def reasons(metrics: dict[str, float], model: Model, k: int = 5) -> list[dict[str, Any]]:
