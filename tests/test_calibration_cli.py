@@ -108,6 +108,8 @@ def test_compare_scorecard_finds_the_built_in_signature(corpus, tmp_path):
     assert by["saturation"]["median_ai"] > by["saturation"]["median_real"]
     assert by["cuts_per_minute"]["median_ai"] < by["cuts_per_minute"]["median_real"]
     assert by["noise_sigma"]["median_ai"] < by["noise_sigma"]["median_real"]
+    # every source separates the classes by saturation: so does every resample of sources
+    assert by["saturation"]["auc"] == 1.0 and by["saturation"]["auc_interval"] == [1.0, 1.0]
     polished = next(c for c in res["scorecard"] if c["claim"] == "polished")
     evidence = {e["metric"]: e["thesis_auc"] for e in polished["evidence"]}
     assert evidence["saturation"] == 1.0 and polished["best"]["thesis_auc"] == 1.0

@@ -17,17 +17,16 @@ from hypnoscope.scoring.compare import (
 from hypnoscope.scoring.evaluate import (
     Scores,
     auc_difference,
-    auc_interval,
     ece,
     fold_models,
     per_video_weights,
     predict_out_of_source,
     source_learning_curve,
-    source_resamples,
     summarize,
 )
 from hypnoscope.scoring.features import build_table
 from hypnoscope.scoring.model import Model
+from hypnoscope.scoring.resample import auc_interval, source_resamples
 from hypnoscope.scoring.score import PLAIN_NAMES, score_signals
 from hypnoscope.scoring.train import fit_model, weighted_quantiles
 
@@ -133,6 +132,20 @@ def test_scorecard_reads_the_thesis_direction():
     # generated video morphing *less* than camera footage contradicts the claim
     assert card["wandering, morphing"]["verdict"] == "contradicted"
     assert card["polished"]["verdict"] == "no data"
+
+
+def test_scorecard_needs_the_source_resampled_interval_to_exclude_chance():
+    def card(interval):
+        rows = [{"metric": "cuts_per_minute", "factor": "fluidity", "auc": 0.1,
+                 "cliffs_delta": -0.8, "p_value": 0.001, "auc_interval": interval}]
+        return {c["claim"]: c for c in thesis_scorecard(rows)}["fluid"]
+
+    # the thesis direction of cuts is "fewer": the interval is flipped with the AUC
+    sure = card([0.02, 0.3])
+    assert sure["evidence"][0]["thesis_auc_interval"] == pytest.approx([0.7, 0.98])
+    assert sure["verdict"] == "supported (strong)"
+    # a tiny p-value from many videos of few sources is not enough on its own
+    assert card([0.02, 0.55])["verdict"] == "not supported"
 
 
 def test_every_analysis_is_scored_by_the_shipped_model(pan_clip):

@@ -66,15 +66,28 @@ def within_source_aucs(values: dict[str, Sequence[float]], y: Sequence[int],
     return out
 
 
+def _beyond_chance(e: dict[str, Any], side: int) -> bool:
+    """Whether the interval of ``e``'s thesis AUC over source resamples lies wholly above
+    (``side`` 1) or below (-1) 0.5; True when there is no interval to check."""
+    iv = e.get("thesis_auc_interval")
+    if not iv:
+        return True
+    return iv[0] > 0.5 if side > 0 else iv[1] < 0.5
+
+
 def verdict(evidence: list[dict[str, Any]], n_tests: int, alpha: float = 0.05) -> str:
     """Words for a claim from its metrics' direction-adjusted AUCs and p-values: a metric
     counts when its Mann-Whitney p-value passes Bonferroni's correction over ``n_tests``
-    metrics and its AUC is at least 0.62 (or at most 0.38) in the thesis's direction."""
+    metrics, its AUC is at least 0.62 (or at most 0.38) in the thesis's direction, and,
+    when the evidence carries one, the AUC's interval over source resamples excludes 0.5
+    (the Mann-Whitney test counts videos as independent; videos of one source are not)."""
     if not evidence:
         return "no data"
     cut = alpha / max(n_tests, 1)
-    pro = [e for e in evidence if e["p_value"] < cut and e["thesis_auc"] >= 0.62]
-    con = [e for e in evidence if e["p_value"] < cut and e["thesis_auc"] <= 0.38]
+    pro = [e for e in evidence if e["p_value"] < cut and e["thesis_auc"] >= 0.62
+           and _beyond_chance(e, 1)]
+    con = [e for e in evidence if e["p_value"] < cut and e["thesis_auc"] <= 0.38
+           and _beyond_chance(e, -1)]
     if pro and con:
         return "mixed"
     if pro:
@@ -98,9 +111,12 @@ def thesis_scorecard(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             d = DIRECTION.get(r["metric"], 0)
             if r["factor"] in spec["factors"] and d:
                 auc = r["auc"] if d > 0 else 1.0 - r["auc"]
+                iv = r.get("auc_interval")
+                if iv and d < 0:
+                    iv = [1.0 - iv[1], 1.0 - iv[0]]
                 evidence.append({"metric": r["metric"], "direction": d,
-                                 "thesis_auc": float(auc), "cliffs_delta": r["cliffs_delta"],
-                                 "p_value": r["p_value"]})
+                                 "thesis_auc": float(auc), "thesis_auc_interval": iv,
+                                 "cliffs_delta": r["cliffs_delta"], "p_value": r["p_value"]})
         evidence.sort(key=lambda e: -abs(e["thesis_auc"] - 0.5))
         aucs = [e["thesis_auc"] for e in evidence]
         med = float(np.median(aucs)) if aucs else float("nan")

@@ -15,6 +15,13 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from hypnoscope.scoring.features import WindowTable
 from hypnoscope.scoring.model import Model
+from hypnoscope.scoring.resample import (
+    BOOTSTRAP_LEVEL,
+    BOOTSTRAP_RESAMPLES,
+    auc_interval,
+    percentile_interval,
+    source_resamples,
+)
 from hypnoscope.scoring.train import fit_model, per_video_weights
 
 #: Source facts a format detector would use (with container, codec and audio); never
@@ -145,37 +152,6 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, 
     return rows
 
 
-#: Bootstrap resamples for the AUC intervals, and their coverage.
-BOOTSTRAP_RESAMPLES, BOOTSTRAP_LEVEL = 2000, 0.95
-
-
-def source_resamples(groups: np.ndarray, n: int = BOOTSTRAP_RESAMPLES, seed: int = 0
-                     ) -> list[np.ndarray]:
-    """``n`` bootstrap resamples of the rows of ``groups`` (one source label per row) in
-    which whole sources are drawn with replacement: row indices, a source's rows as many
-    times as it was drawn. Sources, not rows, are the independent units of this evaluation
-    (each fold holds one out), so the resampling keeps them whole."""
-    names, inverse = np.unique(groups, return_inverse=True)
-    rows_of = [np.flatnonzero(inverse == k) for k in range(len(names))]
-    rng = np.random.default_rng(seed)
-    return [np.concatenate([rows_of[k] for k in rng.integers(0, len(names), len(names))])
-            for _ in range(n)]
-
-
-def auc_interval(y: np.ndarray, p: np.ndarray, groups: np.ndarray,
-                 weights: np.ndarray | None = None, level: float = BOOTSTRAP_LEVEL,
-                 n: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> list[float] | None:
-    """Percentile interval ([low, high]) of the ROC AUC over source resamples
-    (:func:`source_resamples`); None when fewer than two sources hold the rows."""
-    if len(np.unique(groups)) < 2:
-        return None
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    aucs = [roc_auc_score(y[i], p[i], sample_weight=w[i])
-            for i in source_resamples(groups, n, seed) if len(np.unique(y[i])) == 2]
-    tail = (1.0 - level) / 2.0 * 100.0
-    return [float(np.percentile(aucs, tail)), float(np.percentile(aucs, 100.0 - tail))]
-
-
 def auc_difference(a: Scores, b: Scores, level: float = BOOTSTRAP_LEVEL,
                    n: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> dict[str, Any]:
     """Video-level AUC of ``b`` minus that of ``a`` on the videos both scored, with its
@@ -186,10 +162,8 @@ def auc_difference(a: Scores, b: Scores, level: float = BOOTSTRAP_LEVEL,
     diff = float(roc_auc_score(y, pb) - roc_auc_score(y, pa))
     diffs = [roc_auc_score(y[i], pb[i]) - roc_auc_score(y[i], pa[i])
              for i in source_resamples(g, n, seed) if len(np.unique(y[i])) == 2]
-    tail = (1.0 - level) / 2.0 * 100.0
     return {"n": int(len(common)), "difference": diff,
-            "interval": [float(np.percentile(diffs, tail)),
-                         float(np.percentile(diffs, 100.0 - tail))]}
+            "interval": percentile_interval(diffs, level)}
 
 
 def summarize(s: Scores) -> dict[str, Any]:

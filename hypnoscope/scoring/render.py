@@ -173,7 +173,13 @@ def _metric_cells(r: dict[str, Any], a: str, b: str) -> list[str]:
     per = r.get("within_source_auc") or {}
     within = f"{r['within_source_median_auc']:.2f} ({len(per)})" if per else "–"
     return [r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}", f"{r[f'median_{b}']:.4g}",
-            f"{r['cliffs_delta']:+.2f}", f"{r['auc']:.2f}", f"{r['p_value']:.1e}", within]
+            f"{r['cliffs_delta']:+.2f}", _auc_with_interval(r["auc"], r.get("auc_interval")),
+            f"{r['p_value']:.1e}", within]
+
+
+def _auc_with_interval(auc: float, iv: list[float] | None) -> str:
+    """'0.79 (0.71–0.88)': an AUC and its interval over source resamples, when known."""
+    return f"{auc:.2f} ({iv[0]:.2f}–{iv[1]:.2f})" if iv else f"{auc:.2f}"
 
 
 def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
@@ -191,12 +197,14 @@ def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
 
 
 def compare_markdown(res: dict[str, Any], limit: int = 15) -> str:
-    """The metrics with the largest effects as a Markdown table (with the median AUC inside
-    the sources that hold both groups, and how many such sources)."""
+    """The metrics with the largest effects as a Markdown table (the AUC with its 95 %
+    interval over source resamples, and the median AUC inside the sources that hold both
+    groups, with how many such sources)."""
     a, b = res["groups"]
     rows = [_metric_cells(r, a, b) for r in res["metrics"][:limit]]
     return _md_table(["metric", "factor", f"median {a}", f"median {b}", "Cliff's δ",
-                      "single-metric AUC", "p", "AUC within sources (n)"], rows)
+                      "single-metric AUC (95 % interval)", "p", "AUC within sources (n)"],
+                     rows)
 
 
 def scorecard_table(card: list[dict[str, Any]]) -> Table:
@@ -206,8 +214,9 @@ def scorecard_table(card: list[dict[str, Any]]) -> Table:
         t.add_column(h)
     for c in card:
         best = c["best"]
-        ev = (f"{best['metric']} (AUC {best['thesis_auc']:.2f}, δ {best['cliffs_delta']:+.2f})"
-              if best else "no metric")
+        ev = (f"{best['metric']} (AUC "
+              f"{_auc_with_interval(best['thesis_auc'], best.get('thesis_auc_interval'))}, "
+              f"δ {best['cliffs_delta']:+.2f})" if best else "no metric")
         med = c["median_thesis_auc"]
         t.add_row(c["claim"], c["verdict"], "–" if med != med else f"{med:.2f}", ev)
     return t
@@ -216,7 +225,10 @@ def scorecard_table(card: list[dict[str, Any]]) -> Table:
 def scorecard_markdown(card: list[dict[str, Any]]) -> str:
     rows = []
     for c in card:
-        ev = ", ".join(f"{e['metric']} {e['thesis_auc']:.2f}" for e in c["evidence"][:4])
+        ev = ", ".join(f"{e['metric']} "
+                       f"{_auc_with_interval(e['thesis_auc'], e.get('thesis_auc_interval'))}"
+                       for e in c["evidence"][:4])
         med = c["median_thesis_auc"]
         rows.append([c["claim"], c["verdict"], "–" if med != med else f"{med:.2f}", ev])
-    return _md_table(["claim", "verdict", "median thesis AUC", "metrics (thesis AUC)"], rows)
+    return _md_table(["claim", "verdict", "median thesis AUC",
+                      "metrics (thesis AUC, 95 % interval over source resamples)"], rows)

@@ -26,6 +26,7 @@ from hypnoscope.scoring.evaluate import (
 )
 from hypnoscope.scoring.features import MODEL_WINDOW_S, build_table, label_to_y
 from hypnoscope.scoring.model import Model
+from hypnoscope.scoring.resample import auc_interval
 from hypnoscope.scoring.train import fit_model
 
 #: The common formats of the invariance check: (name, extension, height px, fps).
@@ -222,9 +223,11 @@ def compare(db: str | Path, by: str = "label") -> dict[str, Any]:
     out = {"database": str(db), "by": by, "groups": [a, b], "metrics": rows,
            "values": values}
     if by == "label":
-        within = within_source_aucs(per_video, [int(key[r.video_id] == "ai") for r in records],
-                                    [group_of(r) for r in records])
+        y = [int(key[r.video_id] == "ai") for r in records]
+        sources = [group_of(r) for r in records]
+        within = within_source_aucs(per_video, y, sources)
         for row in rows:
+            row["auc_interval"] = auc_interval(y, per_video[row["metric"]], sources)
             per = within.get(row["metric"], {})
             row["within_source_auc"] = per
             row["within_source_median_auc"] = (float(np.median(list(per.values())))
