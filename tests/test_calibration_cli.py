@@ -84,6 +84,8 @@ def test_evaluate_separates_known_classes_and_leaves_no_copies_behind(corpus, tm
     res = json.loads(out.read_text())
     assert res["n_videos"] == 12 and res["n_sources"] == 3
     assert res["native"]["video"]["auc"] >= 0.9
+    # each source holds two clips of each class: the model ranks them inside every source
+    assert [r["auc"] for r in res["native"]["per_source"]] == [1.0, 1.0, 1.0]
     # with three sources the curve is one point: two sources trained on, as in the folds
     assert [(r["training_sources"], r["draws"]) for r in res["learning_curve"]] == [(2, 1)]
     assert res["learning_curve"][0]["video_auc_mean"] == res["native"]["video"]["auc"]

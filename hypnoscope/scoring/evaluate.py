@@ -182,10 +182,12 @@ def summarize(s: Scores) -> dict[str, Any]:
     per_source = []
     for g in np.unique(s.video_group):
         m = s.video_group == g
-        per_source.append({"source": str(g), "videos": int(m.sum()),
-                           "ai": int(s.video_y[m].sum()),
-                           "accuracy": float(np.mean((s.video_p[m] >= 0.5) == (s.video_y[m] == 1))),
-                           "mean_p_ai": float(s.video_p[m].mean())})
+        yg, pg = s.video_y[m], s.video_p[m]
+        both = min(int(yg.sum()), int((yg == 0).sum())) >= 2
+        per_source.append({"source": str(g), "videos": int(m.sum()), "ai": int(yg.sum()),
+                           "accuracy": float(np.mean((pg >= 0.5) == (yg == 1))),
+                           "mean_p_ai": float(pg.mean()),
+                           "auc": float(roc_auc_score(yg, pg)) if both else None})
     return {"window": block(s.y, s.p, s.group),
             "window_per_video": block(s.y, s.p, s.group, per_video_weights(s.video)),
             "video": block(s.video_y, s.video_p, s.video_group),

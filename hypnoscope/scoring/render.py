@@ -110,12 +110,21 @@ def learning_curve_table(res: dict[str, Any]) -> Table:
 
 def per_source_table(block: dict[str, Any]) -> Table:
     t = Table(title="per source (video level, native)", header_style="bold")
-    for h in ("source", "videos", "of which AI", "accuracy", "mean P(AI)"):
+    for h in PER_SOURCE_HEAD:
         t.add_column(h, justify="left" if h == "source" else "right")
-    for r in block["per_source"]:
-        t.add_row(r["source"], str(r["videos"]), str(r["ai"]), _f(r["accuracy"], 2),
-                  _f(r["mean_p_ai"], 2))
+    for r in per_source_rows(block):
+        t.add_row(*r)
     return t
+
+
+PER_SOURCE_HEAD = ["source", "videos", "of which AI", "accuracy", "mean P(AI)",
+                   "AUC inside the source"]
+
+
+def per_source_rows(block: dict[str, Any]) -> list[list[str]]:
+    """Rows per source; the AUC only where the source holds two videos of each class."""
+    return [[r["source"], str(r["videos"]), str(r["ai"]), _f(r["accuracy"], 2),
+             _f(r["mean_p_ai"], 2), _f(r.get("auc"), 2)] for r in block["per_source"]]
 
 
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
@@ -151,9 +160,7 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
         "",
         "Per source (video level, native):",
         "",
-        _md_table(["source", "videos", "of which AI", "accuracy", "mean P(AI)"],
-                  [[r["source"], str(r["videos"]), str(r["ai"]), _f(r["accuracy"], 2),
-                    _f(r["mean_p_ai"], 2)] for r in nat["per_source"]]),
+        _md_table(PER_SOURCE_HEAD, per_source_rows(nat)),
     ]
     if res.get("learning_curve"):
         parts += ["", "Video AUC against the number of sources trained on (every source "
