@@ -57,6 +57,13 @@ class Analysis:
         """Hard-cut times in seconds."""
         return list(self.events.get("cuts", []))
 
+    @property
+    def scores(self) -> dict[str, Any] | None:
+        """The calibrated model's verdict (``ai_likeness``, ``hypnotic_index``, ``reasons``,
+        ``factors``, per-window ``windows``; or ``status`` ``insufficient`` with a
+        ``reason``), None when the analysis was not scored."""
+        return self.extras.get("scores")
+
     def signal_set(self) -> SignalSet:
         """The series as a :class:`SignalSet` over the whole video."""
         return SignalSet(t=self.times, series=self.series, events=self.events,

@@ -154,7 +154,10 @@ def test_every_analysis_is_scored_by_the_shipped_model(pan_clip):
 
     if load_default_model() is None:
         pytest.skip("no model shipped")
-    s = hypnoscope.analyze(pan_clip).to_dict()["scores"]
+    a = hypnoscope.analyze(pan_clip)
+    s = a.to_dict()["scores"]
+    assert a.scores["ai_likeness"] == s["ai_likeness"]  # the Python API and the JSON agree
+    assert hypnoscope.Analysis.from_dict(a.to_dict()).scores["reasons"] == s["reasons"]
     assert s["status"] == "ok"
     assert 0.0 <= s["ai_likeness"] <= 1.0 and 0.0 <= s["hypnotic_index"] <= 100.0
     assert 1 <= len(s["reasons"]) <= 5
