@@ -75,6 +75,10 @@ def evaluate_cmd(
         "--learning-curve", help="Also measure how the AUC grows with the number of "
                                  "sources trained on (about a minute on the dev corpus).")]
     = False,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Judge this trained model (a file from `train --out`, or 'default' "
+                        "for the shipped one) as it is, without refitting: the test on a "
+                        "held-out corpus it never saw.")] = None,
 ):
     """Leave-one-source-out evaluation, a metadata-only baseline, and common-format copies."""
     from rich.progress import Progress
@@ -100,7 +104,7 @@ def evaluate_cmd(
         try:
             res = evaluate(db, C=c, group_by=group_by, transcode=transcode, work=work,
                            workers=workers, on_progress=on_progress,
-                           learning_curve=learning_curve)
+                           learning_curve=learning_curve, model=_judged_model(model))
         except (ValueError, FileNotFoundError) as e:
             _fail(_db_error(db, e))
     console.print(evaluation_table(res))
@@ -113,6 +117,17 @@ def evaluate_cmd(
         json_out.write_text(json.dumps(res, indent=1))
     if markdown:
         markdown.write_text(evaluation_markdown(res, _command()))
+
+
+def _judged_model(path: Path | None):
+    """The model named by ``evaluate --model``: None (refit per fold), the shipped one for
+    'default', else the file; an unusable file exits with one line."""
+    if path is None:
+        return None
+    from hypnoscope.cli import model_or_exit
+    from hypnoscope.scoring.model import default_model_path
+
+    return model_or_exit(default_model_path() if str(path) == "default" else path)
 
 
 def compare_db(db: Path, by: str = "label", json_out: Path | None = None,

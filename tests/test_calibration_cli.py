@@ -46,11 +46,17 @@ def corpus(tmp_path_factory) -> tuple[Path, Path]:
     return db, root / "gen-a_ai0.mp4"
 
 
-def test_trained_model_scores_analyze(corpus, tmp_path):
-    db, clip = corpus
-    model = tmp_path / "mine.json"
-    proc = run_cli("train", "--db", str(db), "--out", str(model))
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory) -> Path:
+    model = tmp_path_factory.mktemp("model") / "mine.json"
+    proc = run_cli("train", "--db", str(corpus[0]), "--out", str(model))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    return model
+
+
+def test_trained_model_scores_analyze(corpus, trained, tmp_path):
+    db, clip = corpus
+    model = trained
     doc = json.loads(model.read_text())
     assert doc["provenance"]["n_videos"] == 12
     out = tmp_path / "a.json"
@@ -136,3 +142,16 @@ def test_too_little_labelled_data_is_one_clear_line(tmp_path):
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert cause in proc.stderr and str(db) in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_judges_a_given_model_as_it_is(corpus, trained, tmp_path):
+    out = tmp_path / "held_out.json"
+    proc = run_cli("evaluate", "--db", corpus[0], "--model", trained, "--no-transcode",
+                   "--json", out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    res = json.loads(out.read_text())
+    assert res["procedure"] == "the model 'mine' as trained"
+    assert res["native"]["video"]["n"] == 12 and res["native"]["video"]["auc"] == 1.0
+    # a given model is never refitted, so there is no curve to draw
+    proc = run_cli("evaluate", "--db", corpus[0], "--model", trained, "--learning-curve")
+    assert proc.returncode == 1 and "cannot judge a given model" in proc.stderr

@@ -72,7 +72,8 @@ COPY_HEAD = ["copy", "videos", "video AUC minus native", "95 % interval"]
 
 
 def evaluation_table(res: dict[str, Any]) -> Table:
-    t = Table(title="leave-one-source-out evaluation", header_style="bold")
+    t = Table(title=f"evaluation: {res.get('procedure', 'leave one source out')}",
+              header_style="bold")
     for h in HEAD:
         t.add_column(h, justify="left" if h in ("setting", "level") else "right")
     for r in evaluation_rows(res):
@@ -139,7 +140,8 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
     parts = [
         f"Produced by `{command}` (hypnoscope {res['hypnoscope_version']}, "
         f"{res['n_videos']} labelled videos from {res['n_sources']} sources, model windows of "
-        f"{res['window_s']:g} s).",
+        f"{res['window_s']:g} s; predictions: "
+        f"{res.get('procedure', 'leave one source out')}).",
         "",
         _md_table(HEAD, evaluation_rows(res)),
         "",

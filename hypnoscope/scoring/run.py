@@ -115,35 +115,47 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
     return out, failed
 
 
-def check_evaluable(table, models: dict[str, Model]) -> None:
-    """Raise ValueError, saying what is missing, unless every class is predicted out of
-    source for some video (each fold trains on both classes from two sources or more)."""
+def check_evaluable(table, models: dict[str, Model], fixed: bool = False) -> None:
+    """Raise ValueError, saying what is missing, unless both classes are predicted for some
+    video: out of source (each fold trains on both classes from two sources or more), or by
+    one ``fixed`` model."""
     n_ai = len(np.unique(table.video[table.y == 1]))
     n_real = len(np.unique(table.video[table.y == 0]))
     n_src = len(np.unique(table.group))
     predicted = np.isin(table.group, list(models))
     if not models or len(np.unique(table.y[predicted])) < 2:
-        raise ValueError(
-            "evaluation needs labelled windows of both classes ('ai' and 'real') from at least "
-            "three sources, so that each held-out source is predicted by a model trained on "
-            f"both classes from two others; found {n_ai} 'ai' and {n_real} 'real' videos with "
-            f"a model-length window, from {n_src} source(s)")
+        need = ("labelled windows of both classes ('ai' and 'real')" if fixed else
+                "labelled windows of both classes ('ai' and 'real') from at least three "
+                "sources, so that each held-out source is predicted by a model trained on "
+                "both classes from two others")
+        raise ValueError(f"evaluation needs {need}; found {n_ai} 'ai' and {n_real} 'real' "
+                         f"videos with a model-length window, from {n_src} source(s)")
 
 
 def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
              transcode: bool = True, work: Path | None = None, workers: int = 2,
              on_progress: Callable[[str, int, int], None] | None = None,
-             learning_curve: bool = False) -> dict[str, Any]:
+             learning_curve: bool = False, model: Model | None = None) -> dict[str, Any]:
     """Leave-one-source-out evaluation: the model natively, a metadata-only baseline, the
     same models re-scoring every clip after transcoding to each common format, and with
-    ``learning_curve`` the AUC against the number of sources trained on."""
+    ``learning_curve`` the AUC against the number of sources trained on.
+
+    With ``model``, that model scores every video as it is, never refitted: the test of a
+    trained model on footage it never saw (a held-out corpus)."""
+    if model is not None and learning_curve:
+        raise ValueError("the learning curve refits models: it cannot judge a given model")
     records = labelled(load_records(db))
     table = table_of(records, group_by)
-    models = fold_models(table, C=C)
-    check_evaluable(table, models)
+    if model is None:
+        models = fold_models(table, C=C)
+        procedure = "leave one source out"
+    else:
+        models = {g: model for g in np.unique(table.group)}
+        procedure = f"the model {model.provenance.get('name', 'given')!r} as trained"
+    check_evaluable(table, models, fixed=model is not None)
     result: dict[str, Any] = {
         "database": str(db), "hypnoscope_version": __version__, "C": C,
-        "window_s": MODEL_WINDOW_S, "n_videos": len(records),
+        "procedure": procedure, "window_s": MODEL_WINDOW_S, "n_videos": len(records),
         "n_sources": int(len(np.unique(table.group))),
     }
     native = predict_out_of_source(models, table)
