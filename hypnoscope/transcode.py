@@ -21,6 +21,11 @@ import numpy as np
 from hypnoscope.decode import TimestampSampler, VideoReader, _ffmpeg_reason
 from hypnoscope.errors import VideoError
 
+#: Bumped whenever the same arguments would write different pictures (a cache of copies, such
+#: as ``evaluate --work``, keys its files by it): 2 = frames kept by the decoder's sampler,
+#: H.264 written reproducibly.
+RECIPE_VERSION = 2
+
 CODEC_BY_EXT = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".webm": "libvpx",
                 ".avi": "mpeg4", ".gif": "gif"}
 

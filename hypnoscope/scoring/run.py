@@ -96,8 +96,13 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
     name, ext, height, fps = fmt
     folder = work / name
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(r.path, str(folder / (r.video_id.replace(":", "_") + ext)), height, fps, seconds)
-            for r in records]
+    from hypnoscope.transcode import RECIPE_VERSION
+
+    # the name keys a kept copy by everything that makes its pixels, so a stale one is
+    # never reused
+    tag = f"r{RECIPE_VERSION}-{seconds:g}s"
+    jobs = [(r.path, str(folder / f"{r.video_id.replace(':', '_')}_{tag}{ext}"), height, fps,
+             seconds) for r in records]
     by_path = {r.path: r for r in records}
     out, failed = [], []
     with ProcessPoolExecutor(max_workers=workers) as pool:
