@@ -94,7 +94,10 @@ def test_model_roundtrips_through_json_and_scores(records, tmp_path):
     assert 1 <= len(s_slow["reasons"]) <= 5
     assert all("camera median" in r for r in s_slow["reasons"])
     for d in s_slow["reason_details"]:  # plain words first, then the metric's name
-        assert d["text"].startswith(f"{PLAIN_NAMES[d['metric']]} ({d['metric']}) ")
+        plain = PLAIN_NAMES[d["metric"]]
+        named = (plain if plain == d["metric"].replace("_", " ")
+                 else f"{plain} ({d['metric']})")
+        assert d["text"].startswith(f"{named} ")
     assert [d["text"] for d in s_slow["reason_details"]] == s_slow["reasons"]
     assert score_signals(slow, model)["ai_likeness"] == pytest.approx(s_slow["ai_likeness"])
 

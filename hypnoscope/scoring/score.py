@@ -88,10 +88,14 @@ def _phrase(name: str, value: float, model: Model, toward_ai: bool) -> str:
     real = model.reference_median(name, "real")
     ai = model.reference_median(name, "ai")
     pct = model.percentile(name, value, "real")
-    where = (f"higher than in {pct:.0f} % of camera footage" if pct >= 50
-             else f"lower than in {100 - pct:.0f} % of camera footage")
+    if pct >= 99.5 or pct <= 0.5:
+        where = f"{'higher' if pct >= 50 else 'lower'} than in any camera footage of the reference"
+    else:
+        where = (f"higher than in {pct:.0f} % of camera footage" if pct >= 50
+                 else f"lower than in {100 - pct:.0f} % of camera footage")
     side = "points to generated" if toward_ai else "points to camera"
-    return (f"{label} ({name}) {_format(value, unit)}: {where} (camera median "
+    named = label if label == name.replace("_", " ") else f"{label} ({name})"
+    return (f"{named} {_format(value, unit)}: {where} (camera median "
             f"{_format(real, unit, False)}, generated {_format(ai, unit, False)}); {side}")
 
 
