@@ -135,6 +135,7 @@ def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
     """Every metric of a results database compared between two groups, and the thesis
     scorecard (``hypnoscope compare --db``)."""
     from hypnoscope.scoring.render import (
+        auc_with_interval,
         compare_markdown,
         compare_table,
         scorecard_markdown,
@@ -167,8 +168,11 @@ def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
                   for g in (b, a)}
         card = [{"claim": c["claim"], "verdict": c["verdict"],
                  "strength": c["median_thesis_auc"],
-                 "metrics": [f"{e['metric']} {e['thesis_auc']:.2f}" for e in c["evidence"][:5]],
-                 "detail": c["text"] + " (strength: median AUC in the thesis's direction)"}
+                 "metrics": [f"{e['metric']} "
+                             f"{auc_with_interval(e['thesis_auc'], e.get('thesis_auc_interval'))}"
+                             for e in c["evidence"][:5]],
+                 "detail": c["text"] + " (strength: median AUC in the thesis's direction; "
+                                       "in parentheses its 95 % interval over source resamples)"}
                 for c in res.get("scorecard", [])]
         write_html(report, render_compare_report(groups, scorecard=card,
                                                  title=f"{a} vs {b}", level="clips"))

@@ -182,11 +182,11 @@ def _metric_cells(r: dict[str, Any], a: str, b: str) -> list[str]:
     per = r.get("within_source_auc") or {}
     within = f"{r['within_source_median_auc']:.2f} ({len(per)})" if per else "–"
     return [r["metric"], r["factor"], f"{r[f'median_{a}']:.4g}", f"{r[f'median_{b}']:.4g}",
-            f"{r['cliffs_delta']:+.2f}", _auc_with_interval(r["auc"], r.get("auc_interval")),
+            f"{r['cliffs_delta']:+.2f}", auc_with_interval(r["auc"], r.get("auc_interval")),
             f"{r['p_value']:.1e}", within]
 
 
-def _auc_with_interval(auc: float, iv: list[float] | None) -> str:
+def auc_with_interval(auc: float, iv: list[float] | None) -> str:
     """'0.79 (0.71–0.88)': an AUC and its interval over source resamples, when known."""
     return f"{auc:.2f} ({iv[0]:.2f}–{iv[1]:.2f})" if iv else f"{auc:.2f}"
 
@@ -224,7 +224,7 @@ def scorecard_table(card: list[dict[str, Any]]) -> Table:
     for c in card:
         best = c["best"]
         ev = (f"{best['metric']} (AUC "
-              f"{_auc_with_interval(best['thesis_auc'], best.get('thesis_auc_interval'))}, "
+              f"{auc_with_interval(best['thesis_auc'], best.get('thesis_auc_interval'))}, "
               f"δ {best['cliffs_delta']:+.2f})" if best else "no metric")
         med = c["median_thesis_auc"]
         t.add_row(c["claim"], c["verdict"], "–" if med != med else f"{med:.2f}", ev)
@@ -235,7 +235,7 @@ def scorecard_markdown(card: list[dict[str, Any]]) -> str:
     rows = []
     for c in card:
         ev = ", ".join(f"{e['metric']} "
-                       f"{_auc_with_interval(e['thesis_auc'], e.get('thesis_auc_interval'))}"
+                       f"{auc_with_interval(e['thesis_auc'], e.get('thesis_auc_interval'))}"
                        for e in c["evidence"][:4])
         med = c["median_thesis_auc"]
         rows.append([c["claim"], c["verdict"], "–" if med != med else f"{med:.2f}", ev])
