@@ -98,7 +98,8 @@ def evaluate_cmd(
 
         def on_progress(name: str, i: int, n: int) -> None:
             if name not in tasks:
-                tasks[name] = bar.add_task(f"transcode + analyze ({name})", total=n)
+                label = name if name == "learning curve" else f"transcode + analyze ({name})"
+                tasks[name] = bar.add_task(label, total=n)
             bar.update(tasks[name], completed=i)
 
         try:

@@ -248,9 +248,12 @@ def test_auc_difference_between_native_and_copy():
 
 def test_source_learning_curve_ends_at_the_leave_one_source_out_figure(records):
     table = build_table(records)
-    curve = source_learning_curve(table, sizes=[1, 4, 6, 11, 40], repeats=2)
+    seen = []
+    curve = source_learning_curve(table, sizes=[1, 4, 6, 11, 40], repeats=2,
+                                  on_draw=lambda i, n: seen.append((i, n)))
     assert [row["training_sources"] for row in curve] == [4, 6, 11]  # 2..sources-1 only
     assert [row["draws"] for row in curve] == [2, 2, 1]
+    assert seen == [(i, 5) for i in range(1, 6)]
     loso = summarize(predict_out_of_source(fold_models(table), table))["video"]["auc"]
     assert curve[-1]["video_auc_mean"] == pytest.approx(loso)
     assert all(row["video_auc_mean"] > 0.9 for row in curve)  # one metric separates

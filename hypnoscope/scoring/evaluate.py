@@ -6,7 +6,7 @@ predicted video's source, so no generator or footage origin is ever on both side
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +82,8 @@ def predict_out_of_source(models: dict[str, Model], table: WindowTable) -> Score
 
 
 def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None,
-                          repeats: int = 5, C: float | None = None, seed: int = 0
+                          repeats: int = 5, C: float | None = None, seed: int = 0,
+                          on_draw: Callable[[int, int], None] | None = None
                           ) -> list[dict[str, Any]]:
     """How the out-of-source video AUC grows with the number of sources trained on.
 
@@ -90,11 +91,13 @@ def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None
     ``repeats`` draws, every source is predicted by a model fitted (the shipped procedure)
     on ``k`` sources drawn at random from the others; the pooled video AUC of such a draw is
     one sample. With all the other sources there is one draw: the plain leave-one-source-
-    out figure. A curve still rising at its end says more sources would help."""
+    out figure. A curve still rising at its end says more sources would help.
+    ``on_draw(done, total)`` is called after each draw."""
     names = np.unique(table.group)
     top = len(names) - 1
     sizes = sorted({k for k in (sizes or [*range(3, top, 3), top]) if 2 <= k <= top})
     rng = np.random.default_rng(seed)
+    total, done = sum(1 if k == top else repeats for k in sizes), 0
     out = []
     for k in sizes:
         aucs = []
@@ -118,6 +121,9 @@ def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None
             s = Scores(table.y[ok], p[ok], table.video[ok], table.group[ok])
             if len(np.unique(s.video_y)) == 2:
                 aucs.append(float(roc_auc_score(s.video_y, s.video_p)))
+            done += 1
+            if on_draw:
+                on_draw(done, total)
         out.append({"training_sources": int(k), "draws": len(aucs),
                     "video_auc_mean": float(np.mean(aucs)) if aucs else None,
                     "video_auc_sd": float(np.std(aucs)) if len(aucs) > 1 else None})

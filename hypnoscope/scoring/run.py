@@ -169,7 +169,9 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     groups = np.array([group_of(r, group_by) for r in records])
     result["metadata_baseline"] = metadata_baseline([r.facts for r in records], y, groups)
     if learning_curve:
-        result["learning_curve"] = source_learning_curve(table, C=C)
+        result["learning_curve"] = source_learning_curve(
+            table, C=C, on_draw=(lambda i, n: on_progress("learning curve", i, n))
+            if on_progress else None)
     if transcode:
         result["transcoded"] = {}
         # Copies go to ``work`` when given (kept, and reused by a later run); otherwise to a
