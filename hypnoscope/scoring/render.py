@@ -71,23 +71,24 @@ def copy_difference_rows(res: dict[str, Any]) -> list[list[str]]:
 COPY_HEAD = ["copy", "videos", "video AUC minus native", "95 % interval"]
 
 
-def evaluation_table(res: dict[str, Any]) -> Table:
-    t = Table(title=f"evaluation: {res.get('procedure', 'leave one source out')}",
-              header_style="bold")
-    for h in HEAD:
-        t.add_column(h, justify="left" if h in ("setting", "level") else "right")
-    for r in evaluation_rows(res):
+def _table(title: str, head: list[str], rows: list[list[str]], left: int = 1) -> Table:
+    """A rich table: the first ``left`` columns left-aligned (names), the rest right."""
+    t = Table(title=title, header_style="bold")
+    for i, h in enumerate(head):
+        t.add_column(h, justify="left" if i < left else "right")
+    for r in rows:
         t.add_row(*r)
     return t
+
+
+def evaluation_table(res: dict[str, Any]) -> Table:
+    return _table(f"evaluation: {res.get('procedure', 'leave one source out')}", HEAD,
+                  evaluation_rows(res), left=2)
 
 
 def copy_difference_table(res: dict[str, Any]) -> Table:
-    t = Table(title="common-format copies against the native files", header_style="bold")
-    for h in COPY_HEAD:
-        t.add_column(h, justify="left" if h == "copy" else "right")
-    for r in copy_difference_rows(res):
-        t.add_row(*r)
-    return t
+    return _table("common-format copies against the native files", COPY_HEAD,
+                  copy_difference_rows(res))
 
 
 def learning_curve_rows(res: dict[str, Any]) -> list[list[str]]:
@@ -101,21 +102,12 @@ CURVE_HEAD = ["sources trained on", "draws", "video AUC (mean over draws)",
 
 
 def learning_curve_table(res: dict[str, Any]) -> Table:
-    t = Table(title="AUC against the number of sources trained on", header_style="bold")
-    for h in CURVE_HEAD:
-        t.add_column(h, justify="right")
-    for r in learning_curve_rows(res):
-        t.add_row(*r)
-    return t
+    return _table("AUC against the number of sources trained on", CURVE_HEAD,
+                  learning_curve_rows(res), left=0)
 
 
 def per_source_table(block: dict[str, Any]) -> Table:
-    t = Table(title="per source (video level, native)", header_style="bold")
-    for h in PER_SOURCE_HEAD:
-        t.add_column(h, justify="left" if h == "source" else "right")
-    for r in per_source_rows(block):
-        t.add_row(*r)
-    return t
+    return _table("per source (video level, native)", PER_SOURCE_HEAD, per_source_rows(block))
 
 
 PER_SOURCE_HEAD = ["source", "videos", "of which AI", "accuracy", "mean P(AI)",
