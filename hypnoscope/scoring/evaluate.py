@@ -102,23 +102,18 @@ def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None
     for k in sizes:
         aucs = []
         for _ in range(1 if k == top else repeats):
-            p = np.full(len(table.y), np.nan)
+            models = {}
             for g in names:
                 others = names[names != g]
-                model = None
                 for _try in range(20):  # draws too lopsided to calibrate are drawn again
                     train = table.subset(np.isin(table.group, rng.choice(others, k,
                                                                          replace=False)))
                     try:
-                        model = fit_model(train, C=C)
+                        models[g] = fit_model(train, C=C)
                         break
                     except ValueError:
                         continue
-                if model is not None:
-                    m = table.group == g
-                    p[m] = model.predict_proba(feature_columns(table, m, model.features))
-            ok = np.isfinite(p)
-            s = Scores(table.y[ok], p[ok], table.video[ok], table.group[ok])
+            s = predict_out_of_source(models, table)
             if len(np.unique(s.video_y)) == 2:
                 aucs.append(float(roc_auc_score(s.video_y, s.video_p)))
             done += 1
