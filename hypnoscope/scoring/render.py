@@ -140,10 +140,10 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
         "AUC intervals resample whole sources with replacement (2000 times): sources are "
         "the independent units here, since each fold holds one out.",
     ]
-    if copy_difference_rows(res):
+    copies = copy_difference_rows(res)
+    if copies:
         parts += ["", "Common-format copies against the native files (the same videos, the "
-                  "same source resamples):", "",
-                  _md_table(COPY_HEAD, copy_difference_rows(res))]
+                  "same source resamples):", "", _md_table(COPY_HEAD, copies)]
     parts += [
         "",
         "Reliability (video level, native, out-of-source predictions):",
@@ -185,16 +185,12 @@ def auc_with_interval(auc: float, iv: list[float] | None) -> str:
 
 def compare_table(res: dict[str, Any], limit: int = 60) -> Table:
     a, b = res["groups"]
-    t = Table(title=f"{a} vs {b} (one value per video: median over its windows)",
-              header_style="bold")
     within = any("within_source_auc" in r for r in res["metrics"])
     heads = ["metric", "factor", f"median {a}", f"median {b}", "Cliff's δ", "AUC", "p"]
-    for h in heads + (["AUC within sources"] if within else []):
-        t.add_column(h, justify="left" if h in ("metric", "factor") else "right")
-    for r in res["metrics"][:limit]:
-        cells = _metric_cells(r, a, b)
-        t.add_row(*(cells if within else cells[:-1]))
-    return t
+    rows = [_metric_cells(r, a, b) for r in res["metrics"][:limit]]
+    return _table(f"{a} vs {b} (one value per video: median over its windows)",
+                  heads + ["AUC within sources"] if within else heads,
+                  rows if within else [r[:-1] for r in rows], left=2)
 
 
 def compare_markdown(res: dict[str, Any], limit: int = 15) -> str:
