@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hypnoscope._version import __version__
 from hypnoscope.analysis import Analysis, analyze
-from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption
+from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption, one_line
 from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.errors import VideoError
 from hypnoscope.metrics import DEFAULT_WINDOW_S
@@ -47,7 +47,6 @@ def error_line(path: str, exc: BaseException) -> str:
 def analyze_one(path: str, console: Console, *, show_progress: bool, debug: bool,
                 **options) -> Analysis | None:
     """Analyze ``path``; on failure print one line on stderr and return None."""
-    err = Console(stderr=True)
     try:
         if show_progress:
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -63,7 +62,7 @@ def analyze_one(path: str, console: Console, *, show_progress: bool, debug: bool
     except (VideoError, Exception) as exc:  # noqa: BLE001 - one line per failed file
         if debug:
             traceback.print_exc()
-        err.print(error_line(path, exc), markup=False, highlight=False, soft_wrap=True)
+        one_line(error_line(path, exc))
         return None
 
 
@@ -137,7 +136,6 @@ def analyze_cmd(
 
 def model_or_exit(path: Path):
     """The model in ``path``; when it is unusable, one line on stderr and exit code 2."""
-    from hypnoscope.cli_intent import one_line
     from hypnoscope.scoring.model import Model
 
     try:
@@ -165,8 +163,7 @@ def write_clip_report(a: Analysis, out: Path, arc=None) -> bool:
     try:
         write_html(out, render_clip_report(a, arc=arc))
     except OSError as e:
-        Console(stderr=True).print(f"{out}: cannot write the report ({e.strerror or e})",
-                                   markup=False, highlight=False, soft_wrap=True)
+        one_line(f"{out}: cannot write the report ({e.strerror or e})")
         return False
     return True
 
@@ -186,7 +183,6 @@ def report_cmd(
     """Render the HTML report of an analysis already made, without decoding the video."""
     from hypnoscope.report.stored import NotFound, load_json_analyses, load_stored_analysis
 
-    err = Console(stderr=True)
     if (document is None) == (db is None) or (db is not None) != (video is not None):
         raise typer.BadParameter("give either a JSON document, or --db with --video")
     try:
@@ -199,7 +195,7 @@ def report_cmd(
         else:
             a = load_stored_analysis(db, video)
     except (OSError, ValueError, NotFound, RuntimeError) as e:
-        err.print(str(e), markup=False, highlight=False, soft_wrap=True)
+        one_line(str(e))
         raise typer.Exit(1) from None
     target = out or Path((Path(a.source.path).stem or "report") + ".html")
     if not write_clip_report(a, target):
@@ -251,7 +247,7 @@ def compare_cmd(
     from hypnoscope.report.stored import load_json_analyses, metric_rows_of
     from hypnoscope.report.terminal import group_comparison_table
 
-    console, err = Console(), Console(stderr=True)
+    console = Console()
     bad = [x for x in inputs if x.startswith("--") and x != "--vs"]
     if bad:
         raise typer.BadParameter(f"unknown option {bad[0]}")
@@ -273,7 +269,7 @@ def compare_cmd(
                 try:
                     analyses += load_json_analyses(p)
                 except (OSError, ValueError) as e:
-                    err.print(f"{p}: {e}", markup=False, highlight=False, soft_wrap=True)
+                    one_line(f"{p}: {e}")
                     failed += 1
                 continue
             a = analyze_one(p, console, show_progress=False, debug=False, keyframes=False)
@@ -283,7 +279,7 @@ def compare_cmd(
                 analyses.append(a)
         groups[name] = metric_rows_of(analyses, windows=windows)
     if any(not rows for rows in groups.values()):
-        err.print("a group has nothing to compare", markup=False)
+        one_line("a group has nothing to compare")
         raise typer.Exit(1)
     console.print(group_comparison_table(groups, compare_groups(groups), top,
                                          "windows" if windows else "videos"))
@@ -295,7 +291,7 @@ def compare_cmd(
                 groups, title=title or " vs ".join(groups),
                 level="windows" if windows else "clips"))
         except OSError as e:
-            err.print(f"{report}: cannot write the report ({e.strerror or e})", markup=False)
+            one_line(f"{report}: cannot write the report ({e.strerror or e})")
             raise typer.Exit(1) from None
         console.print(f"wrote {report}", markup=False, highlight=False)
     raise typer.Exit(1 if failed else 0)

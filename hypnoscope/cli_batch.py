@@ -14,15 +14,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption
+from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption, one_line
 from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB results file.")]
-
-
-def _err(message: str) -> None:
-    Console(stderr=True).print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def _open_read_only(db: Path):
@@ -33,10 +29,10 @@ def _open_read_only(db: Path):
     try:
         return Store(db, read_only=True)
     except FileNotFoundError as e:
-        _err(str(e))
+        one_line(str(e))
         raise typer.Exit(2) from None
     except (StoreBusy, duckdb.IOException) as e:
-        _err(f"{db}: cannot open for reading ({' '.join(str(e).split())[:300]}); a batch "
+        one_line(f"{db}: cannot open for reading ({' '.join(str(e).split())[:300]}); a batch "
              f"writing it holds the lock until it ends")
         raise typer.Exit(1) from None
 
@@ -81,12 +77,12 @@ def batch_cmd(
     from hypnoscope.store import StoreBusy
 
     if engine not in {"local", "ray"}:
-        _err(f"unknown engine {engine!r}: use local or ray")
+        one_line(f"unknown engine {engine!r}: use local or ray")
         raise typer.Exit(2)
     try:
         mem = parse_size(max_memory)
     except ValueError as e:
-        _err(str(e))
+        one_line(str(e))
         raise typer.Exit(2) from None
     opts = BatchOptions(height=height, fps=fps, window_s=window,
                         workers=workers or default_workers(), timeout=timeout, max_memory=mem,
@@ -104,19 +100,19 @@ def batch_cmd(
     try:
         summary = run_batch(inputs, db, opts, reporter, command=command)
     except StoreBusy as e:
-        _err(str(e))
+        one_line(str(e))
         raise typer.Exit(1) from None
     except InputError as e:
-        _err(str(e))
+        one_line(str(e))
         raise typer.Exit(2) from None
     except ImportError as e:
-        _err(f"{e}; the ray engine needs: pip install 'hypnoscope[ray]'")
+        one_line(f"{e}; the ray engine needs: pip install 'hypnoscope[ray]'")
         raise typer.Exit(2) from None
     except RuntimeError as e:  # Ray unreachable, workers that cannot start
-        _err(f"batch stopped: {e}")
+        one_line(f"batch stopped: {e}")
         raise typer.Exit(1) from None
     except duckdb.Error as e:  # not a DuckDB file, disk full, ...
-        _err(f"{db}: database error: {' '.join(str(e).split())[:300]}")
+        one_line(f"{db}: database error: {' '.join(str(e).split())[:300]}")
         raise typer.Exit(1) from None
     raise typer.Exit(summary.exit_code)
 
@@ -134,7 +130,7 @@ def query_cmd(
         try:
             cols, rows = store.query(sql)
         except duckdb.Error as e:
-            _err(f"query failed: {' '.join(str(e).split())}")
+            one_line(f"query failed: {' '.join(str(e).split())}")
             raise typer.Exit(1) from None
     if fmt == "csv":
         w = csv.writer(sys.stdout)
@@ -190,14 +186,14 @@ def summary_cmd(
         elif by in video_cols and _IDENT.match(by):
             group = f"CAST({by} AS VARCHAR)"
         else:
-            _err(f"--by {by!r}: not a column of videos (try label, source, folder, codec, "
+            one_line(f"--by {by!r}: not a column of videos (try label, source, folder, codec, "
                  f"container or extra.NAME)")
             raise typer.Exit(2)
         keys = store.query("SELECT analysis_key, count(*) n, any_value(hypnoscope_version), "
                            "any_value(options) FROM videos WHERE status = 'ok' "
                            "GROUP BY ALL ORDER BY n DESC")[1]
         if not keys:
-            _err(f"{db}: no analyzed video yet")
+            one_line(f"{db}: no analyzed video yet")
             raise typer.Exit(1)
         chosen = key or keys[0][0]
         rows = store.query(

@@ -9,16 +9,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hypnoscope.cli_options import one_line
 from hypnoscope.intent.arcs import PRESET_NAMES, Arc, ArcError, load_arc
 
 ARC_HELP = (f"Intended arc: {', '.join(PRESET_NAMES)}, or a .json/.csv file of "
             f"(time fraction, level) points.")
-
-
-def one_line(msg: str) -> None:
-    """Print ``msg`` on stderr as one plain line."""
-    Console(stderr=True).print(" ".join(str(msg).split()), markup=False, highlight=False,
-                               soft_wrap=True)
 
 
 def arc_or_exit(spec: str) -> Arc:

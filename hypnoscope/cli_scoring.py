@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hypnoscope.cli_options import one_line
 from hypnoscope.scoring.model import default_model_path
 
 
@@ -26,8 +27,6 @@ def _db_error(db: Path, e: Exception) -> str:
 
 def _fail(msg: str) -> None:
     """Print ``msg`` as one line on stderr and exit with code 1."""
-    from hypnoscope.cli_intent import one_line
-
     one_line(msg)
     raise typer.Exit(1)
 
@@ -126,7 +125,6 @@ def _judged_model(path: Path | None):
     if path is None:
         return None
     from hypnoscope.cli import model_or_exit
-    from hypnoscope.scoring.model import default_model_path
 
     return model_or_exit(default_model_path() if str(path) == "default" else path)
 
