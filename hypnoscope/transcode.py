@@ -18,7 +18,7 @@ import av
 import av.video.reformatter
 import numpy as np
 
-from hypnoscope.decode import TimestampSampler, VideoReader, _ffmpeg_reason
+from hypnoscope.decode import TimestampSampler, VideoReader
 from hypnoscope.errors import VideoError
 
 #: Bumped whenever the same arguments would write different pictures (a cache of copies, such
@@ -46,27 +46,23 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, *, height: int | N
         raise ValueError(f"unsupported output extension {ext!r}: use one of "
                          f"{', '.join(sorted(CODEC_BY_EXT))}")
     codec = CODEC_BY_EXT[ext]
-    reader = VideoReader(src)
-    reader.open()  # checks the file and raises a one-line VideoError when unusable
-    reader.close()
-    try:
-        inp = av.open(src, metadata_errors="ignore")
-    except av.error.FFmpegError as e:  # pragma: no cover - open() already checked
-        raise VideoError(src, _ffmpeg_reason(e)) from e
     tmp = dst + ".part" + ext
-    try:
-        with inp:
-            frames = _upright_rgb_frames(inp, height, fps, max_seconds, upscale)
+    # open() checks the file and raises a one-line VideoError when it is unusable; the
+    # frames then come through the decoder's own path (timestamps, corrupt frames, demuxer
+    # errors handled as in an analysis)
+    with VideoReader(src) as reader:
+        try:
+            frames = _upright_rgb_frames(reader, height, fps, max_seconds, upscale)
             if codec == "gif":
                 _write_gif(tmp, frames)
             else:
                 with av.open(tmp, "w", format=_muxer(ext)) as out:
-                    _write_av(out, codec, frames, fps or float(
-                        inp.streams.video[0].average_rate or 25), crf, reproducible)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+                    _write_av(out, codec, frames, fps or reader.facts.nominal_fps or 25.0,
+                              crf, reproducible)
+            os.replace(tmp, dst)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return dst
 
 
@@ -75,33 +71,28 @@ def _muxer(ext: str) -> str:
             ".avi": "avi"}[ext]
 
 
-def _upright_rgb_frames(inp, height: int | None, fps: float | None,
+def _upright_rgb_frames(reader: VideoReader, height: int | None, fps: float | None,
                         max_seconds: float | None, upscale: bool
                         ) -> Iterator[tuple[float, np.ndarray]]:
-    """(t in s from the first frame, upright RGB frame at the target height) for every frame
-    kept at ``fps`` by the decoder's own rule (:class:`hypnoscope.decode.TimestampSampler`:
-    the first frame at or after each 1/fps step, never a frame twice).
+    """(t in s from the first frame, upright RGB frame at the target height) for every
+    source frame of ``reader`` (:meth:`VideoReader.native_frames`) kept at ``fps`` by the
+    decoder's own rule (:class:`hypnoscope.decode.TimestampSampler`: the first frame at or
+    after each 1/fps step, never a frame twice).
 
     Frames go through RGB on purpose: swscale reads the colour range of full-range sources
     (yuvj*) there, and a fresh RGB frame carries no range tag into the encoder."""
-    s_in = inp.streams.video[0]
-    s_in.thread_type = "AUTO"
     ref = av.video.reformatter.VideoReformatter()
-    rate = s_in.average_rate or s_in.guessed_rate
-    sampler = TimestampSampler(fps, float(rate) if rate else fps) if fps else None
-    t0, size, rot = None, None, 0
-    for frame in inp.decode(s_in):
-        if frame.time is None:
-            continue
-        if t0 is None:
-            t0 = frame.time
+    rate = reader.facts.nominal_fps
+    sampler = TimestampSampler(fps, rate or fps) if fps else None
+    size, rot = None, 0
+    for t, frame in reader.native_frames():
+        if size is None:
             rot = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
             w, h = (frame.height, frame.width) if rot % 180 else (frame.width, frame.height)
             th = (height or h) if upscale else min(height or h, h)
             th -= th % 2
             tw = max(2, int(round(th * w / h / 2)) * 2)
             size = (th, tw) if rot % 180 else (tw, th)
-        t = frame.time - t0
         if max_seconds is not None and t >= max_seconds - 1e-6:
             break
         if sampler is not None and not sampler.keep(t):
@@ -111,8 +102,8 @@ def _upright_rgb_frames(inp, height: int | None, fps: float | None,
         if rot:
             rgb = np.ascontiguousarray(np.rot90(rgb, rot // 90))
         yield t, rgb
-    if t0 is None:
-        raise VideoError(inp.name, "no frame could be decoded")
+    if size is None:
+        raise VideoError(reader.path, "no frame could be decoded")
 
 
 def _write_av(out, codec: str, frames: Iterable[tuple[float, np.ndarray]], fps: float,
