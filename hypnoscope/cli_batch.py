@@ -32,8 +32,8 @@ def _open_read_only(db: Path):
         one_line(str(e))
         raise typer.Exit(2) from None
     except (StoreBusy, duckdb.IOException) as e:
-        one_line(f"{db}: cannot open for reading ({' '.join(str(e).split())[:300]}); a batch "
-             f"writing it holds the lock until it ends")
+        one_line(f"{db}: cannot open for reading ({' '.join(str(e).split())[:300]}); a "
+                 f"batch writing it holds the lock until it ends")
         raise typer.Exit(1) from None
 
 
@@ -130,7 +130,7 @@ def query_cmd(
         try:
             cols, rows = store.query(sql)
         except duckdb.Error as e:
-            one_line(f"query failed: {' '.join(str(e).split())}")
+            one_line(f"query failed: {e}")
             raise typer.Exit(1) from None
     if fmt == "csv":
         w = csv.writer(sys.stdout)
@@ -186,8 +186,8 @@ def summary_cmd(
         elif by in video_cols and _IDENT.match(by):
             group = f"CAST({by} AS VARCHAR)"
         else:
-            one_line(f"--by {by!r}: not a column of videos (try label, source, folder, codec, "
-                 f"container or extra.NAME)")
+            one_line(f"--by {by!r}: not a column of videos (try label, source, folder, "
+                     f"codec, container or extra.NAME)")
             raise typer.Exit(2)
         keys = store.query("SELECT analysis_key, count(*) n, any_value(hypnoscope_version), "
                            "any_value(options) FROM videos WHERE status = 'ok' "

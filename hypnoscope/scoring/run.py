@@ -24,7 +24,7 @@ from hypnoscope.scoring.evaluate import (
     source_learning_curve,
     summarize,
 )
-from hypnoscope.scoring.features import MODEL_WINDOW_S, build_table, label_to_y
+from hypnoscope.scoring.features import MODEL_WINDOW_S, WindowTable, build_table, label_to_y
 from hypnoscope.scoring.model import Model
 from hypnoscope.scoring.resample import auc_interval
 from hypnoscope.scoring.train import fit_model
@@ -120,7 +120,8 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
     return out, failed
 
 
-def check_evaluable(table, models: dict[str, Model], fixed: bool = False) -> None:
+def check_evaluable(table: WindowTable, models: dict[str, Model], fixed: bool = False
+                    ) -> None:
     """Raise ValueError, saying what is missing, unless both classes are predicted for some
     video: out of source (each fold trains on both classes from two sources or more), or by
     one ``fixed`` model."""
