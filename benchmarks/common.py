@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 
 def long_clip(path: Path, seconds: float, height: int = 1080, fps: int = 30,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from hypnoscope._version import __version__
-from hypnoscope.decode import DecodeOptions, SourceFacts, VideoReader
+from hypnoscope.media.decode import DecodeOptions, SourceFacts, VideoReader
 from hypnoscope.metrics import (
     DEFAULT_WINDOW_S,
     SignalSet,

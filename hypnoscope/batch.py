@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.inputs import InputFile, collect_inputs, content_hash, regular_file_size
+from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
 from hypnoscope.pool import PENDING, LocalPool
 from hypnoscope.store import Item, Store, analysis_key, video_id

@@ -16,8 +16,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from hypnoscope._version import __version__
 from hypnoscope.analysis import Analysis, analyze
 from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption, one_line
-from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.errors import VideoError
+from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption, one_line
-from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
+from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB results file.")]

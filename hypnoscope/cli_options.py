@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hypnoscope.decode import DEFAULT_FPS, DEFAULT_HEIGHT
+from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
 
 HeightOption = Annotated[int, typer.Option(help="Analysis height, px.", min=16, max=2160)]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hypnoscope import synth
 from hypnoscope.analysis import analyze
+from hypnoscope.media import synth
 from hypnoscope.report.terminal import comparison_table
 
 CLIPS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 
 def _size(height: int) -> tuple[int, int, float]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 
 def corpus_dir() -> Path | None:

@@ -9,8 +9,8 @@ import math
 import arc_clips
 import pytest
 
-from hypnoscope import synth
 from hypnoscope.analysis import analyze
+from hypnoscope.media import synth
 from hypnoscope.metrics import metric_specs
 
 #: Absolute tolerance added to the 10 % relative one, by metric unit: the resolution below

@@ -8,7 +8,7 @@ import pytest
 from cli_run import run_cli
 
 import hypnoscope
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 from cli_run import cli_env, run_cli
 
 import hypnoscope
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cli_run import cli_env, run_cli
 
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 SECONDS, FPS, HEIGHT, WIDTH = 3.0, 12.0, 90, 160
 SOURCES = ("gen-a", "gen-b", "gen-c")

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 import hypnoscope
+from hypnoscope.media.transcode import transcode
 from hypnoscope.scoring.features import window_metric_rows
 from hypnoscope.scoring.model import load_default_model
 from hypnoscope.scoring.score import factor_percentiles
-from hypnoscope.transcode import transcode
 
 VARIANTS = {"webm": (".webm", None, False), "half": (".mp4", None, True),
             "fps15": (".mp4", 15.0, False), "fps8": (".mp4", 8.0, False)}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
+from hypnoscope.media import synth
 from hypnoscope.signals.cuts import detect_hard_cuts
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
-from hypnoscope.decode import DecodeOptions, VideoReader, analysis_size
+from hypnoscope.media import synth
+from hypnoscope.media.decode import DecodeOptions, VideoReader, analysis_size
 
 
 def moving_frames(n: int, h: int = 90, w: int = 160, dx: float = 2.0, seed: int = 1):

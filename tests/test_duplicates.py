@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
-from hypnoscope.decode import iter_frames
+from hypnoscope.media import synth
+from hypnoscope.media.decode import iter_frames
 
 SECONDS = 4.0
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 SECONDS = 4.0
 FPS = 24

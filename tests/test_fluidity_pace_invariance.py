@@ -13,7 +13,7 @@ import math
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 SECONDS = 4.0
 VARIANTS = [(30, 180), (15, 180), (30, 360)]  # the first is the reference

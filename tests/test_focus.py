@@ -6,8 +6,8 @@ import arc_clips
 import numpy as np
 import pytest
 
-from hypnoscope import synth
 from hypnoscope.analysis import analyze
+from hypnoscope.media import synth
 from hypnoscope.metrics.focus import persistence_time
 from hypnoscope.signals.focus import focus_cell, gini, motion_map
 

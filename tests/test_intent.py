@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
 from hypnoscope.intent import ArcError, gap_from_curve, load_arc
 from hypnoscope.intent.arcs import PRESETS, arc_from_points
 from hypnoscope.intent.gap import shape_gap
 from hypnoscope.intent.measure import load_source, measure_plan, output_sources
 from hypnoscope.intent.plan import Limits, PlanParams, identity_plan
+from hypnoscope.media import synth
 
 FPS = 12
 SECONDS = 4.0

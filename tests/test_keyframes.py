@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
 from hypnoscope.analysis import Analysis
-from hypnoscope.decode import Frame
+from hypnoscope.media import synth
+from hypnoscope.media.decode import Frame
 from hypnoscope.signals import FlowEngine, FrameContext
 from hypnoscope.signals.keyframes import Keyframe, KeyframeExtractor, choose_keyframes
 
@@ -56,7 +56,7 @@ def test_keyframe_thumbnail_shows_its_frame(three_shots):
 
     a = hypnoscope.analyze(three_shots)
     start, cut1 = a.keyframes[0], next(k for k in a.keyframes if k.kind == "cut")
-    frames = list(hypnoscope.decode.iter_frames(three_shots))
+    frames = list(hypnoscope.media.decode.iter_frames(three_shots))
     im = cv2.imdecode(np.frombuffer(cut1.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
     h, w = im.shape
     assert w <= 160 and h <= 120

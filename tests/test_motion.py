@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 SPEED_PX_PER_FRAME_AT_720 = 3.0  # at 30 fps, 720 px high
 SECONDS = 3.0

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from hypnoscope import synth
 from hypnoscope.analysis import analyze
-from hypnoscope.decode import iter_frames
+from hypnoscope.media import synth
+from hypnoscope.media.decode import iter_frames
 from hypnoscope.metrics import metric_specs
 from hypnoscope.metrics.polish import SPECS, without_cuts
 from hypnoscope.signals.appearance import (

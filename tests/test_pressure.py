@@ -6,8 +6,8 @@ import arc_clips
 import numpy as np
 import pytest
 
-from hypnoscope import synth
 from hypnoscope.analysis import analyze
+from hypnoscope.media import synth
 from hypnoscope.metrics.pressure import (
     SALIENT_PROMINENCE,
     arc_metrics,

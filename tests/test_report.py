@@ -17,8 +17,8 @@ import pytest
 from cli_run import run_cli
 
 import hypnoscope
-from hypnoscope import synth
 from hypnoscope.analysis import Analysis
+from hypnoscope.media import synth
 from hypnoscope.metrics import metric_specs
 from hypnoscope.report.html import render_clip_report, render_compare_report
 from hypnoscope.report.stats import auc, cliffs_delta, compare_groups, groups_from_rows

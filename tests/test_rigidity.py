@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from hypnoscope import synth
 from hypnoscope.analysis import analyze
+from hypnoscope.media import synth
 from hypnoscope.signals.rigidity import (
     MIN_DISPLACEMENT_PX,
     epipolar_residual,

@@ -6,9 +6,9 @@ import pytest
 from cli_run import run_python
 
 import hypnoscope
-from hypnoscope import synth
-from hypnoscope.decode import VideoReader
-from hypnoscope.transcode import transcode
+from hypnoscope.media import synth
+from hypnoscope.media.decode import VideoReader
+from hypnoscope.media.transcode import transcode
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ REPRODUCIBILITY_SCRIPT = """
 import sys
 from pathlib import Path
 from hypnoscope.analysis import analyze
-from hypnoscope.transcode import transcode
+from hypnoscope.media.transcode import transcode
 src, out = sys.argv[1], Path(sys.argv[2])
 def copy(i):
     return Path(transcode(src, out / f"{i}.mp4", height=240, fps=8,

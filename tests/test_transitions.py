@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import hypnoscope
-from hypnoscope import synth
+from hypnoscope.media import synth
 
 FPS = 24
 STEP = 1 / 8  # one analysis frame, s

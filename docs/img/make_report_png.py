@@ -20,8 +20,8 @@ from PIL import Image
 
 from hypnoscope.analysis import analyze
 from hypnoscope.demo import CLIPS
+from hypnoscope.media.synth import write_video
 from hypnoscope.report.html import render_clip_report, write_html
-from hypnoscope.synth import write_video
 
 OUT = Path(__file__).with_name("report.png")
 WIDTH, HEIGHT = 960, 1290  # browser window per report, px

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hypnoscope.analysis import run_extractors
-from hypnoscope.decode import (
+from hypnoscope.intent.arcs import Arc
+from hypnoscope.intent.gap import IntentGap, gap_from_curve
+from hypnoscope.intent.plan import EditPlan
+from hypnoscope.media.decode import (
     DEFAULT_FPS,
     DEFAULT_HEIGHT,
     DecodeOptions,
@@ -25,9 +28,6 @@ from hypnoscope.decode import (
     TimestampSampler,
     VideoReader,
 )
-from hypnoscope.intent.arcs import Arc
-from hypnoscope.intent.gap import IntentGap, gap_from_curve
-from hypnoscope.intent.plan import EditPlan
 from hypnoscope.signals import CutExtractor, FlowEngine, SurpriseExtractor
 
 #: At most this many source frames are kept in memory (about 0.23 MB each at 320x180);
@@ -96,7 +96,7 @@ def output_sources(plan: EditPlan, src: SourceFrames) -> np.ndarray:
 
 def sampled_indices(n: int, fps: float, analysis_fps: float = DEFAULT_FPS) -> np.ndarray:
     """Which of ``n`` frames at ``fps`` the decoder keeps at ``analysis_fps`` (its own
-    :class:`hypnoscope.decode.TimestampSampler`)."""
+    :class:`hypnoscope.media.decode.TimestampSampler`)."""
     sampler = TimestampSampler(analysis_fps, fps)
     return np.asarray([k for k in range(n) if sampler.keep(k / fps)], dtype=int)
 

@@ -17,10 +17,10 @@ import av.video.frame
 import av.video.reformatter
 import numpy as np
 
-from hypnoscope.decode import VideoReader
 from hypnoscope.errors import VideoError
 from hypnoscope.intent.measure import SourceFrames, output_sources
 from hypnoscope.intent.plan import EditPlan
+from hypnoscope.media.decode import VideoReader
 
 #: Output time base (ticks per second).
 TIME_BASE = Fraction(1, 90000)

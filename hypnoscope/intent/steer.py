@@ -19,13 +19,13 @@ from typing import Any
 
 from hypnoscope._version import __version__
 from hypnoscope.analysis import Analysis, analyze
-from hypnoscope.decode import DEFAULT_HEIGHT
 from hypnoscope.intent.arcs import Arc, load_arc
 from hypnoscope.intent.gap import IntentGap, intent_gap
 from hypnoscope.intent.measure import load_source
 from hypnoscope.intent.plan import EditPlan, Limits, PlanParams
 from hypnoscope.intent.render import write_edit
 from hypnoscope.intent.search import search_plan
+from hypnoscope.media.decode import DEFAULT_HEIGHT
 
 #: Default number of candidate edits measured by the search.
 DEFAULT_MAX_EVALS = 80

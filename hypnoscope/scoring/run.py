@@ -72,7 +72,7 @@ def train(db: str | Path, out: str | Path, *, C: float | None = None, group_by: 
 def _analyze_copy(args: tuple[str, str, int, float, float]) -> tuple[str, Any]:
     src, dst, height, fps, seconds = args
     from hypnoscope.analysis import analyze
-    from hypnoscope.transcode import transcode
+    from hypnoscope.media.transcode import transcode
 
     try:
         if not os.path.exists(dst):
@@ -96,7 +96,7 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
     name, ext, height, fps = fmt
     folder = work / name
     folder.mkdir(parents=True, exist_ok=True)
-    from hypnoscope.transcode import RECIPE_VERSION
+    from hypnoscope.media.transcode import RECIPE_VERSION
 
     # the name keys a kept copy by everything that makes its pixels, so a stale one is
     # never reused

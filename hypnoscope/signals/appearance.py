@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hypnoscope.decode import DEFAULT_HEIGHT
+from hypnoscope.media.decode import DEFAULT_HEIGHT
 from hypnoscope.signals.context import FrameContext
 
 #: Gray levels (0..255) at or above which a pixel counts as a clipped highlight.

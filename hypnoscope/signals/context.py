@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 import cv2
 import numpy as np
 
-from hypnoscope.decode import Frame
+from hypnoscope.media.decode import Frame
 
 #: A frame whose mean absolute gray difference from the previous distinct frame is below
 #: this many gray levels (0..255) is a duplicate (GIF holds, frame-rate conversion).

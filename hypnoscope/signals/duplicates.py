@@ -1,7 +1,7 @@
 """Repeated frames and the cadence of new pictures.
 
 The decoder compares every source frame, sampled or not, with the first copy of the current
-picture (:class:`hypnoscope.decode.PictureFingerprint`), so duplicates that the analysis
+picture (:class:`hypnoscope.media.decode.PictureFingerprint`), so duplicates that the analysis
 rate skips are still counted. This extractor turns those counts into series; the other
 extractors time motion between distinct pictures with ``ctx.dt`` (from ``content_t``), so a
 duplicate never reads as stillness, smoothness or jerk.

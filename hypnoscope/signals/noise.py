@@ -18,7 +18,7 @@ import math
 import cv2
 import numpy as np
 
-from hypnoscope.decode import DEFAULT_HEIGHT
+from hypnoscope.media.decode import DEFAULT_HEIGHT
 from hypnoscope.signals.context import FrameContext
 
 _D4 = np.array([1, -4, 6, -4, 1], np.float32)

@@ -18,8 +18,8 @@ import av
 import av.video.reformatter
 import numpy as np
 
-from hypnoscope.decode import TimestampSampler, VideoReader
 from hypnoscope.errors import VideoError
+from hypnoscope.media.decode import TimestampSampler, VideoReader
 
 #: Bumped whenever the same arguments would write different pictures (a cache of copies, such
 #: as ``evaluate --work``, keys its files by it): 2 = frames kept by the decoder's sampler,
@@ -76,7 +76,7 @@ def _upright_rgb_frames(reader: VideoReader, height: int | None, fps: float | No
                         ) -> Iterator[tuple[float, np.ndarray]]:
     """(t in s from the first frame, upright RGB frame at the target height) for every
     source frame of ``reader`` (:meth:`VideoReader.native_frames`) kept at ``fps`` by the
-    decoder's own rule (:class:`hypnoscope.decode.TimestampSampler`: the first frame at or
+    decoder's own rule (:class:`hypnoscope.media.decode.TimestampSampler`: the first frame at or
     after each 1/fps step, never a frame twice).
 
     Frames go through RGB on purpose: swscale reads the colour range of full-range sources

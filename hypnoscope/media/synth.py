@@ -14,7 +14,7 @@ import av
 import cv2
 import numpy as np
 
-from hypnoscope.transcode import CODEC_BY_EXT, configure_encoder
+from hypnoscope.media.transcode import CODEC_BY_EXT, configure_encoder
 
 
 def texture(height: int, width: int, seed: int = 0, scale: float = 6.0,
@@ -146,7 +146,7 @@ def write_video(path: str | os.PathLike, frames: Iterable[np.ndarray], fps: floa
     """Encode RGB ``frames`` to ``path`` with PyAV. ``times`` (s) gives each frame's
     timestamp (for variable frame rate); otherwise frames are ``1/fps`` apart. ``rotation``
     (degrees, counter-clockwise) is written as the display matrix. H.264 is written
-    reproducibly (:func:`hypnoscope.transcode.configure_encoder`): the same frames give the
+    reproducibly (:func:`hypnoscope.media.transcode.configure_encoder`): the same frames give the
     same file in every process, so a test sees the same pixels on every run."""
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
