@@ -29,7 +29,7 @@ import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 
 from hypnoscope import analyze, synth  # noqa: E402
-from hypnoscope.batch import BatchOptions, default_workers, run_batch  # noqa: E402
+from hypnoscope.batch.run import BatchOptions, default_workers, run_batch  # noqa: E402
 
 
 def make_clips(folder: Path, n: int, seconds: float, height: int, width: int) -> list[Path]:

@@ -24,7 +24,7 @@ DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB results file.")
 def _open_read_only(db: Path):
     import duckdb
 
-    from hypnoscope.store import Store, StoreBusy
+    from hypnoscope.batch.store import Store, StoreBusy
 
     try:
         return Store(db, read_only=True)
@@ -71,10 +71,10 @@ def batch_cmd(
     """
     import duckdb
 
-    from hypnoscope.batch import BatchOptions, default_workers, parse_size, run_batch
-    from hypnoscope.inputs import InputError
+    from hypnoscope.batch.inputs import InputError
+    from hypnoscope.batch.run import BatchOptions, default_workers, parse_size, run_batch
+    from hypnoscope.batch.store import StoreBusy
     from hypnoscope.report.batch_progress import PlainReporter, QuietReporter, RichReporter
-    from hypnoscope.store import StoreBusy
 
     if engine not in {"local", "ray"}:
         one_line(f"unknown engine {engine!r}: use local or ray")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypnoscope.worker import FAULTS_ENV
+from hypnoscope.batch.worker import FAULTS_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 

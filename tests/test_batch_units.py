@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from hypnoscope.batch import parse_size
-from hypnoscope.inputs import InputError, collect_inputs, content_hash, read_list
-from hypnoscope.pool import death_reason
-from hypnoscope.store import Item, Store, analysis_key, video_id
+from hypnoscope.batch.inputs import InputError, collect_inputs, content_hash, read_list
+from hypnoscope.batch.pool import death_reason
+from hypnoscope.batch.run import parse_size
+from hypnoscope.batch.store import Item, Store, analysis_key, video_id
 
 
 def test_folder_search_is_recursive_and_picks_video_extensions(tmp_path):
@@ -113,7 +113,7 @@ def test_store_write_is_all_or_nothing(tmp_path, monkeypatch):
 
 
 def test_second_writer_gets_a_clear_refusal(tmp_path):
-    from hypnoscope.store import StoreBusy
+    from hypnoscope.batch.store import StoreBusy
 
     with Store(tmp_path / "r.duckdb"):
         with pytest.raises(StoreBusy, match="another hypnoscope process"):

@@ -327,8 +327,8 @@ def test_report_from_the_results_store(clips, analyses, tmp_path):
     db = tmp_path / "results.duckdb"
     a = analyses["hypnotic"]
     try:
-        from hypnoscope.store import Item, Store, analysis_key
-        from hypnoscope.worker import analyze_task
+        from hypnoscope.batch.store import Item, Store, analysis_key
+        from hypnoscope.batch.worker import analyze_task
     except ImportError:
         write_minimal_store(duckdb, db, a)
     else:

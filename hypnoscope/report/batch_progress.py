@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from hypnoscope.batch import BatchOptions, BatchSummary, Reporter
+from hypnoscope.batch.run import BatchOptions, BatchSummary, Reporter
 
 
 def rate_line(s: BatchSummary) -> str:

@@ -1,6 +1,6 @@
 """The Ray engine: the same per-file work as the local pool, as Ray tasks on a cluster.
 
-Each Ray task runs :func:`hypnoscope.pool.run_isolated`: inside the Ray worker, a child
+Each Ray task runs :func:`hypnoscope.batch.pool.run_isolated`: inside the Ray worker, a child
 process (kept for the next task) analyzes the file under the same time and memory limits
 as the local engine, so a codec crash or a hang costs one file and never the Ray worker.
 Results stream back to the driver (``hypnoscope batch``), the single writer of the DuckDB
@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hypnoscope.pool import PENDING, ResultSink, TaskSource
-from hypnoscope.worker import FAULTS_ENV, WORKER_ENV
+from hypnoscope.batch.pool import PENDING, ResultSink, TaskSource
+from hypnoscope.batch.worker import FAULTS_ENV, WORKER_ENV
 
 
 def _ray_task(task: dict, timeout: float, max_memory: int | None) -> dict:
-    from hypnoscope.pool import run_isolated
+    from hypnoscope.batch.pool import run_isolated
 
     result = run_isolated(task, timeout=timeout, max_memory=max_memory)
     result["worker"] = f"{socket.gethostname()}:{result.get('worker_pid', os.getpid())}"

@@ -265,7 +265,7 @@ class Store:
     # -- writing -------------------------------------------------------------------------
     def _write_file(self, item: Item) -> None:
         if item.content_hash and item.size_bytes is not None:
-            from hypnoscope.inputs import HASH_SCHEME
+            from hypnoscope.batch.inputs import HASH_SCHEME
             self.con.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
                              [item.path, item.size_bytes, item.mtime_ns, item.content_hash,
                               HASH_SCHEME, _now()])

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any
 
-from hypnoscope.worker import WORKER_ENV, worker_loop
+from hypnoscope.batch.worker import WORKER_ENV, worker_loop
 
 #: Returned by a task source that has nothing ready yet but is not exhausted.
 PENDING = object()

@@ -2,8 +2,8 @@
 
 The parent process expands the inputs, hashes each file (a background thread), skips what
 the database already holds for the same content and analysis options, and hands the rest to
-an engine: a local pool of worker processes (:mod:`hypnoscope.pool`) or Ray tasks
-(:mod:`hypnoscope.ray_engine`). Every result comes back to the parent, the single writer of
+an engine: a local pool of worker processes (:mod:`hypnoscope.batch.pool`) or Ray tasks
+(:mod:`hypnoscope.batch.ray_engine`). Every result comes back to the parent, the single writer of
 the database, which stores each video in one transaction. Killing the batch at any point
 loses at most the files in flight; running the same command again finishes the rest.
 """
@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypnoscope.inputs import InputFile, collect_inputs, content_hash, regular_file_size
+from hypnoscope.batch.inputs import InputFile, collect_inputs, content_hash, regular_file_size
+from hypnoscope.batch.pool import PENDING, LocalPool
+from hypnoscope.batch.store import Item, Store, analysis_key, video_id
 from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
-from hypnoscope.pool import PENDING, LocalPool
-from hypnoscope.store import Item, Store, analysis_key, video_id
 
 GIB = 1 << 30
 
@@ -188,7 +188,7 @@ def make_engine(opts: BatchOptions):
     if opts.engine == "local":
         return LocalPool(opts.workers, timeout=opts.timeout, max_memory=opts.max_memory)
     if opts.engine == "ray":
-        from hypnoscope.ray_engine import RayEngine
+        from hypnoscope.batch.ray_engine import RayEngine
         return RayEngine(address=opts.address, timeout=opts.timeout,
                          max_memory=opts.max_memory, max_in_flight=None)
     raise ValueError(f"unknown engine {opts.engine!r} (use 'local' or 'ray')")
@@ -199,8 +199,8 @@ def run_batch(inputs: Sequence[str | os.PathLike], db: str | os.PathLike,
               command: str = "") -> BatchSummary:
     """Analyze every input file not yet in ``db`` and store the results; a summary.
 
-    Raises :class:`hypnoscope.store.StoreBusy` when another process writes ``db`` and
-    :class:`hypnoscope.inputs.InputError` for an unusable INPUT argument.
+    Raises :class:`hypnoscope.batch.store.StoreBusy` when another process writes ``db`` and
+    :class:`hypnoscope.batch.inputs.InputError` for an unusable INPUT argument.
     """
     opts = opts or BatchOptions()
     reporter = reporter or Reporter()
