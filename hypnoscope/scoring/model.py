@@ -116,7 +116,7 @@ def quantile_rank(q: np.ndarray, value: float) -> float:
 
 
 def default_model_path() -> Path:
-    return Path(str(resources.files("hypnoscope") / "models" / "default.json"))
+    return Path(str(resources.files("hypnoscope.scoring") / "models" / "default.json"))
 
 
 def load_default_model() -> Model | None:
