@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from hypnoscope.analysis import analyze
-from hypnoscope.demo import CLIPS
+from hypnoscope.cli.demo import CLIPS
 from hypnoscope.media.synth import write_video
 from hypnoscope.report.html import render_clip_report, write_html
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hypnoscope.cli_options import one_line
+from hypnoscope.cli.options import one_line
 from hypnoscope.scoring.model import default_model_path
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hypnoscope.cli_options import one_line
+from hypnoscope.cli.options import one_line
 from hypnoscope.intent.arcs import PRESET_NAMES, Arc, ArcError, load_arc
 
 ARC_HELP = (f"Intended arc: {', '.join(PRESET_NAMES)}, or a .json/.csv file of "

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hypnoscope._version import __version__
 from hypnoscope.analysis import Analysis, analyze
-from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption, one_line
+from hypnoscope.cli.options import FpsOption, HeightOption, WindowOption, one_line
 from hypnoscope.errors import VideoError
 from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
@@ -99,7 +99,7 @@ def analyze_cmd(
                         "of the one shipped in the package.")] = None,
 ):
     """Analyze videos: print a summary of each and optionally write JSON and HTML."""
-    from hypnoscope.cli_intent import arc_or_exit
+    from hypnoscope.cli.intent import arc_or_exit
     from hypnoscope.report.terminal import print_analysis
 
     the_arc = arc_or_exit(arc) if arc is not None else None
@@ -236,7 +236,7 @@ def compare_cmd(
     --report cmp.html; or compare --db corpus.duckdb --by label (with the thesis
     scorecard)."""
     if db is not None:
-        from hypnoscope.cli_scoring import compare_db
+        from hypnoscope.cli.scoring import compare_db
 
         compare_db(db, by, json_out, markdown, report)
         raise typer.Exit(0)
@@ -305,17 +305,17 @@ def demo_cmd(
                                            help="Also write each analysis as JSON.")] = True,
 ):
     """Write two synthetic clips (hypnotic vs edited camera) and analyze them side by side."""
-    from hypnoscope.demo import run_demo
+    from hypnoscope.cli.demo import run_demo
 
     raise typer.Exit(run_demo(out, Console(), write_json=json_out))
 
 
 def _register_commands() -> None:
-    from hypnoscope import cli_batch, cli_intent, cli_scoring
+    from hypnoscope.cli import batch, intent, scoring
 
-    cli_batch.register(app)
-    cli_scoring.register(app)
-    cli_intent.register(app)
+    batch.register(app)
+    scoring.register(app)
+    intent.register(app)
 
 
 _register_commands()

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hypnoscope.cli_options import FpsOption, HeightOption, WindowOption, one_line
+from hypnoscope.cli.options import FpsOption, HeightOption, WindowOption, one_line
 from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.metrics import DEFAULT_WINDOW_S
 
