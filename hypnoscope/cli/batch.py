@@ -14,9 +14,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hypnoscope.cli.options import FpsOption, HeightOption, WindowOption, one_line
-from hypnoscope.media.decode import DEFAULT_FPS, DEFAULT_HEIGHT
-from hypnoscope.metrics import DEFAULT_WINDOW_S
+from hypnoscope.cli.options import (
+    DEFAULT_FPS,
+    DEFAULT_HEIGHT,
+    DEFAULT_WINDOW_S,
+    FpsOption,
+    HeightOption,
+    WindowOption,
+    one_line,
+)
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB results file.")]
 

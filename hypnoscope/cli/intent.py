@@ -9,20 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hypnoscope.cli.options import one_line
-from hypnoscope.intent.arcs import PRESET_NAMES, Arc, ArcError, load_arc
-
-ARC_HELP = (f"Intended arc: {', '.join(PRESET_NAMES)}, or a .json/.csv file of "
-            f"(time fraction, level) points.")
-
-
-def arc_or_exit(spec: str) -> Arc:
-    """The arc named by ``spec``; on a bad arc, one line on stderr and exit code 2."""
-    try:
-        return load_arc(spec)
-    except ArcError as e:
-        one_line(f"error: {e}")
-        raise typer.Exit(2) from None
+from hypnoscope.cli.options import ARC_HELP, arc_or_exit, error_line, one_line
 
 
 def steer_cmd(
@@ -46,7 +33,7 @@ def steer_cmd(
 ):
     """Re-time a clip toward an intended arc (speed ramps, holds, jump cuts), write it and
     its edit plan, and print the intent gap before and after (both measured)."""
-    from hypnoscope.cli import error_line
+    from hypnoscope.intent.arcs import ArcError
     from hypnoscope.intent.steer import steer
 
     the_arc = arc_or_exit(arc)

@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hypnoscope.cli.options import one_line
-from hypnoscope.scoring.model import default_model_path
+from hypnoscope.cli.options import model_or_exit, one_line
 
 
 def _command() -> str:
@@ -43,6 +42,7 @@ def train_cmd(
                                                "(auto: repo, else source).")] = "auto",
 ):
     """Fit the calibrated AI-likeness model and the reference percentiles."""
+    from hypnoscope.scoring.model import default_model_path
     from hypnoscope.scoring.run import train
 
     out = out or default_model_path()
@@ -124,7 +124,7 @@ def _judged_model(path: Path | None):
     'default', else the file; an unusable file exits with one line."""
     if path is None:
         return None
-    from hypnoscope.cli import model_or_exit
+    from hypnoscope.scoring.model import default_model_path
 
     return model_or_exit(default_model_path() if str(path) == "default" else path)
 

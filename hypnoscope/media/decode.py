@@ -18,14 +18,9 @@ import av.video.reformatter
 import cv2
 import numpy as np
 
+from hypnoscope.defaults import DEFAULT_FPS, DEFAULT_HEIGHT
 from hypnoscope.errors import VideoError
 
-#: Default analysis rate in frames per second. Most generated clips in the reference corpus
-#: are 8 fps and camera footage is 24-30 fps; analysing everything at 8 fps puts both classes
-#: on the same temporal grid (a slower clip keeps its own, never up-sampled, frames).
-DEFAULT_FPS = 8.0
-#: Default analysis height in pixels (width follows the display aspect ratio, even).
-DEFAULT_HEIGHT = 180
 #: Side of the square native-resolution luma crop kept for noise estimation, in pixels.
 NATIVE_CROP_SIZE = 256
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hypnoscope.defaults import DEFAULT_WINDOW_S
 from hypnoscope.metrics import fluidity, focus, pace, polish, pressure, wander
 from hypnoscope.metrics.base import MetricSpec, SignalSet
 
 #: The factor modules, in the order the thesis names them.
 FACTOR_MODULES = (fluidity, pace, pressure, wander, polish, focus)
 
-#: Default window length (s) and hop (s) for per-window metrics.
-DEFAULT_WINDOW_S = 4.0
 
 
 def metric_specs() -> dict[str, MetricSpec]:
