@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +24,15 @@ from hypnoscope.errors import VideoError
 
 #: Side of the square native-resolution luma crop kept for noise estimation, in pixels.
 NATIVE_CROP_SIZE = 256
+
+#: A timestamp this many seconds before the previous frame's is a restart of the
+#: timestamps (the frames after it go on from there), not a frame out of order (skipped).
+TIMESTAMP_RESTART_S = 0.5
+
+#: Largest picture decoded, in pixels (8192x8192, beyond every 8K format): a file that
+#: claims more (a GIF screen or WebP canvas of 12000x12000 takes a few hundred bytes) is
+#: refused before anything that size is allocated, so memory stays bounded for any input.
+MAX_PICTURE_PIXELS = 8192 * 8192
 
 STILL_IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe",
                        "image2", "gif_pipe_still", "ppm_pipe", "pgm_pipe", "pam_pipe",
@@ -236,12 +246,7 @@ class VideoReader:
 
     def open(self) -> None:
         path = self.path
-        if not os.path.exists(path):
-            raise VideoError(path, "file not found")
-        if os.path.isdir(path):
-            raise VideoError(path, "is a directory, not a video file")
-        if os.path.getsize(path) == 0:
-            raise VideoError(path, "empty file (0 bytes)")
+        check_regular_file(path)
         try:
             container = av.open(path, metadata_errors="ignore")
         except av.error.FFmpegError as e:
@@ -268,13 +273,13 @@ class VideoReader:
         f.codec = cc.name
         f.width, f.height = int(cc.width or 0), int(cc.height or 0)
         f.pix_fmt = cc.pix_fmt or ""
+        if self._image_format == "webp":
+            # the canvas size from the RIFF header, before any decoder allocates it
+            f.width, f.height = _webp_size(path) or (f.width, f.height)
+            _check_picture_size(path, f.width, f.height)
         if self._image_format == "webp" and _is_animated_webp(path):
             # FFmpeg's WebP decoder reads stills only; animated WebP goes through Pillow.
-            from PIL import Image
-
-            with Image.open(path) as im:
-                cc_w, cc_h = im.size
-            f.codec, f.width, f.height, f.container = "webp", cc_w, cc_h, "webp"
+            f.codec, f.container = "webp", "webp"
             return
         f.has_audio = bool(container.streams.audio)
         f.tags = metadata_tags(container.metadata)
@@ -286,6 +291,7 @@ class VideoReader:
             f.declared_duration_s = container.duration / 1e6
         if f.width <= 0 or f.height <= 0:
             raise VideoError(path, "video stream has no picture size (corrupt header)")
+        _check_picture_size(path, f.width, f.height)
 
     # -- decoding ------------------------------------------------------------------------
     def _decoded_frames(self) -> Iterator[av.VideoFrame]:
@@ -313,6 +319,17 @@ class VideoReader:
             # A demuxer error mid-file: keep what decoded, report it below.
             self.facts.notes.append(f"demuxing stopped early: {_ffmpeg_reason(e)}")
 
+    def _sample_aspect_ratio(self) -> float:
+        """Width of a pixel over its height as the stream or its codec states it (1.0 when
+        unknown or absurd): decoded frames do not carry it in PyAV."""
+        if self._container is None or not self._container.streams.video:
+            return 1.0
+        stream = self._container.streams.video[0]
+        for sar in (stream.sample_aspect_ratio, stream.codec_context.sample_aspect_ratio):
+            if sar and 0.1 <= float(sar) <= 10:
+                return float(sar)
+        return 1.0
+
     def native_frames(self) -> Iterator[tuple[float, av.VideoFrame]]:
         """Every decodable source frame at its native size, with its time in seconds from
         the first frame: a missing timestamp follows the previous one at the nominal rate,
@@ -324,16 +341,33 @@ class VideoReader:
         nominal = self.facts.nominal_fps or self.options.fps
         t0: float | None = None
         last: float | None = None
+        offset = 0.0  # added to timestamps after a restart, s
+        resets: list[float] = []
         for fr in self._decoded_frames():
             ts = fr.time
             if ts is None:
-                ts = (last + 1.0 / nominal) if last is not None else 0.0
+                ts = (last - offset + 1.0 / nominal) if last is not None else 0.0
             if t0 is None:
                 t0 = ts
+            ts += offset
+            if last is not None and ts < last - TIMESTAMP_RESTART_S:
+                # the timestamps start again (concatenated streams, a TS discontinuity):
+                # the frames go on after the previous one, one nominal frame later
+                offset += last + 1.0 / nominal - ts
+                ts = last + 1.0 / nominal
+                resets.append(ts - t0)
+                self._note_restarts(resets)
             if last is not None and ts <= last + 1e-9:
                 continue
             last = ts
             yield ts - t0, fr
+
+    def _note_restarts(self, resets: list[float]) -> None:
+        notes = [n for n in self.facts.notes if not n.startswith("timestamps restart")]
+        at = ", ".join(f"{t:.2f} s" for t in resets[:5]) + (", ..." if len(resets) > 5 else "")
+        notes.append(f"timestamps restart {len(resets)} time(s) mid-file (at {at}): the "
+                     f"frames after each restart are placed after the ones before it")
+        self.facts.notes[:] = notes
 
     def __iter__(self) -> Iterator[Frame]:
         if self._container is None:
@@ -360,9 +394,11 @@ class VideoReader:
                 t0 = 0.0
                 rotation = int(round((fr.rotation or 0) / 90.0)) * 90 % 360
                 f.rotation = rotation
-                sar = float(fr.sample_aspect_ratio) if getattr(
-                    fr, "sample_aspect_ratio", None) else 1.0
-                size = analysis_size(fr.width, fr.height, rotation, opts.height, sar or 1.0)
+                sar = self._sample_aspect_ratio()
+                size = analysis_size(fr.width, fr.height, rotation, opts.height, sar)
+                if sar != 1.0:
+                    f.notes.append(f"anamorphic: pixels {sar:.4g} times as wide as high, "
+                                   f"analyzed at the display aspect")
                 f.width, f.height = fr.width, fr.height
             native_height = fr.width if rotation % 180 else fr.height
             if last_pts is not None:
@@ -470,6 +506,54 @@ def _animated_webp_frames(path: str) -> Iterator[av.VideoFrame]:
             fr.time_base = Fraction(1, 1000)
             yield fr
             t_ms += int(page.info.get("duration", 100) or 100)
+
+
+def check_regular_file(path: str) -> None:
+    """Raise :class:`VideoError` unless ``path`` is a non-empty regular file: checked with
+    one ``stat`` before anything opens it, so that a FIFO or a device never blocks a read."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise VideoError(path, "file not found") from None
+    except OSError as e:
+        raise VideoError(path, f"cannot read ({e.strerror or e})") from None
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise VideoError(path, "is a directory, not a video file")
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+        raise VideoError(path, f"not a regular file: {kind}")
+    if st.st_size == 0:
+        raise VideoError(path, "empty file (0 bytes)")
+
+
+def _check_picture_size(path: str, width: int, height: int) -> None:
+    if width * height > MAX_PICTURE_PIXELS:
+        raise VideoError(path, f"picture of {width}x{height} pixels declared, larger than "
+                               f"the {MAX_PICTURE_PIXELS / 1e6:.0f} megapixels hypnoscope "
+                               f"decodes (8192x8192); refused before decoding")
+
+
+def _webp_size(path: str) -> tuple[int, int] | None:
+    """(width, height) in px that a WebP file's header declares: the canvas of an extended
+    (VP8X) file, else the frame of a simple lossy (VP8) or lossless (VP8L) one."""
+    with open(path, "rb") as fh:
+        head = fh.read(30)
+    if len(head) < 30 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    chunk, data = head[12:16], head[20:30]
+    if chunk == b"VP8X":
+        return (int.from_bytes(data[4:7], "little") + 1,
+                int.from_bytes(data[7:10], "little") + 1)
+    if chunk == b"VP8 " and data[3:6] == b"\x9d\x01\x2a":
+        return (int.from_bytes(data[6:8], "little") & 0x3FFF,
+                int.from_bytes(data[8:10], "little") & 0x3FFF)
+    if chunk == b"VP8L" and data[0] == 0x2F:
+        bits = int.from_bytes(data[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
 
 
 def _ffmpeg_reason(e: Exception) -> str:
