@@ -133,3 +133,26 @@ def test_frames_that_fail_to_decode_are_counted_and_the_rest_analyzed(clipdir):
     assert a.source.frames_failed == 3
     assert a.source.frames_decoded == 37
     assert any("failed to decode" in n for n in a.source.notes)
+
+
+def _frame_record(f):
+    crop = None if f.native_crop is None else f.native_crop.tobytes()
+    return (f.t, f.rgb.tobytes(), crop, f.content_t, f.source_frames, f.source_repeats)
+
+
+@pytest.mark.parametrize("doubled", [False, True])
+def test_frames_no_analysis_frame_needs_are_left_undecoded_changing_nothing(clipdir, doubled):
+    # 30 fps with B-frames (x264 veryfast), analyzed at 8 fps: about 3 in 4 source frames
+    # are never read; the non-reference ones among them need not be decoded at all
+    frames = moving_frames(90 if not doubled else 45, dx=3.0)
+    if doubled:  # every picture twice: repeats seen at once, so nothing is left out
+        frames = synth.repeat_frames(frames, 2)
+    path = synth.write_video(clipdir / f"b30_{doubled}.mp4", frames, fps=30)
+    runs = {}
+    for skip in (False, True):
+        with VideoReader(path, DecodeOptions(skip_unneeded=skip)) as r:
+            runs[skip] = ([_frame_record(f) for f in r], r.facts, r.frames_left_out)
+    (full, facts_full, _), (part, facts_part, left_out) = runs[False], runs[True]
+    assert part == full
+    assert facts_part == facts_full
+    assert (left_out == 0) if doubled else (left_out > 10)

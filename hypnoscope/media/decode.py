@@ -8,9 +8,11 @@ than the current frame, so memory does not grow with the video's length or resol
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import stat
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
@@ -41,12 +43,15 @@ STILL_IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_p
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    """How to sample a video: analysis ``height`` in px, analysis ``fps`` in frames/s, and
-    every how many analysis frames a native-resolution luma crop is kept (0 = never)."""
+    """How to sample a video: analysis ``height`` in px, analysis ``fps`` in frames/s,
+    every how many analysis frames a native-resolution luma crop is kept (0 = never), and
+    whether source frames that no analysis frame needs may be left undecoded
+    (``skip_unneeded``, see :class:`SkipPlan`)."""
 
     height: int = DEFAULT_HEIGHT
     fps: float = DEFAULT_FPS
     native_crop_every: int = 4
+    skip_unneeded: bool = True
 
     def __post_init__(self) -> None:
         if self.height < 16 or self.height > 2160:
@@ -71,6 +76,8 @@ class SourceFacts:
     measured_fps: float | None = None
     duration_s: float = 0.0
     declared_duration_s: float | None = None
+    #: Source frames read, in presentation order (including non-reference frames that the
+    #: analysis never reads, parsed but not reconstructed: see :class:`SkipPlan`).
     frames_decoded: int = 0
     frames_failed: int = 0
     analysis_fps: float = 0.0
@@ -214,6 +221,62 @@ class TimestampSampler:
         return True
 
 
+#: Skipping starts once the source is at least this many times faster than the analysis.
+SKIP_MIN_RATIO = 1.5
+#: Source frames in the first this many seconds are always decoded (a repeated picture
+#: found there, or later, turns skipping off for the rest of the file).
+SKIP_WARMUP_S = 1.0
+#: Packets read ahead of the decoder, to know each packet's predecessor in presentation
+#: order (B-frames are stored out of order; H.264 reorders by at most 16 frames).
+LOOKAHEAD = 17
+#: Margin (s) around the sampling grid: a frame this close to being kept is decoded.
+_GRID_EPS = 1e-6
+
+
+class SkipPlan:
+    """Which source frames the analysis never reads and may be left undecoded.
+
+    A frame is kept by :class:`TimestampSampler` when a tick of its grid falls between its
+    predecessor's time and its own (both shifted by the tolerance), so whether a frame is
+    needed is known from the packets' timestamps before decoding. A frame that is not
+    needed is sent to the decoder with ``skip_frame = NONREF``: FFmpeg drops it only when
+    no other frame references it, so every frame that is decoded comes out bit-identical.
+    The frames left out are still counted and timed (``source_frames``, duration, rate);
+    each is taken as a repeat when the decoded frames on both sides show the same picture,
+    else as a new one. That guess could mistime a hold, so skipping waits
+    :data:`SKIP_WARMUP_S`, and the first repeated picture turns it off for good."""
+
+    def __init__(self, sampler: TimestampSampler) -> None:
+        self.period, self.tol = sampler.period, sampler.tol
+        self.enabled = True
+        self.t0: float | None = None  # time of the first decoded frame, s
+        self._times: list[float] = []  # packet times read so far (recent ones), s
+
+    def add(self, ts: float | None) -> None:
+        """Record the time (s) of a packet read ahead (None: untimed, skipping stops)."""
+        if ts is None or (self._times and ts < self._times[-1] - TIMESTAMP_RESTART_S):
+            self.enabled = False  # untimed, or the timestamps start again
+            return
+        i = bisect.bisect_left(self._times, ts)
+        if i < len(self._times) and self._times[i] == ts:
+            self.enabled = False  # two packets at one time: the sampler drops one
+            return
+        self._times.insert(i, ts)
+        if len(self._times) > 4 * LOOKAHEAD:
+            del self._times[0]
+
+    def unneeded(self, ts: float | None) -> bool:
+        """Whether the frame at ``ts`` (s) is certainly not kept by the sampler."""
+        if not self.enabled or ts is None or self.t0 is None or ts < self.t0 + SKIP_WARMUP_S:
+            return False
+        i = bisect.bisect_left(self._times, ts)
+        if i == 0:
+            return False
+        lo = self._times[i - 1] - self.t0 + self.tol - _GRID_EPS
+        hi = ts - self.t0 + self.tol + _GRID_EPS
+        return (math.floor(lo / self.period) + 1) * self.period > hi
+
+
 class VideoReader:
     """Open a video, check it can be analyzed, and iterate its analysis frames once.
 
@@ -230,6 +293,8 @@ class VideoReader:
         self.facts = SourceFacts(path=self.path)
         self._container = None
         self._image_format: str | None = None
+        #: Source frames the last pass left undecoded because no analysis frame needed them.
+        self.frames_left_out = 0
 
     # -- opening -------------------------------------------------------------------------
     def __enter__(self) -> VideoReader:
@@ -294,30 +359,75 @@ class VideoReader:
         _check_picture_size(path, f.width, f.height)
 
     # -- decoding ------------------------------------------------------------------------
-    def _decoded_frames(self) -> Iterator[av.VideoFrame]:
+    def _decoded_frames(self, plan: SkipPlan | None = None
+                        ) -> Iterator[av.VideoFrame | float]:
+        """Decoded frames in presentation order; with a ``plan``, the time (s) of each frame
+        the decoder left out as unneeded, in its place."""
         if self._image_format == "webp" and _is_animated_webp(self.path):
             yield from _animated_webp_frames(self.path)
             return
         container = self._container
         stream = container.streams.video[0]
+        cc = stream.codec_context
+        tb = stream.time_base
+        packets = container.demux(stream)
+        ahead: deque[av.Packet] = deque()
+        left_out: list[float] = []  # times of packets sent as skippable, not yet output
+        skipping = False
         failed = 0
-        try:
-            for packet in container.demux(stream):
+        demux_ok = True
+        while True:
+            while demux_ok and len(ahead) < (LOOKAHEAD if plan is not None else 1):
                 try:
-                    frames = packet.decode()
-                except av.error.FFmpegError:
+                    packet = next(packets, None)
+                except av.error.FFmpegError as e:
+                    # A demuxer error mid-file: keep what decoded, report it below.
+                    self.facts.notes.append(f"demuxing stopped early: {_ffmpeg_reason(e)}")
+                    packet = None
+                if packet is None:
+                    demux_ok = False
+                    break
+                ahead.append(packet)
+                if plan is not None and packet.size:
+                    plan.add(_seconds(packet.pts, tb))
+            if not ahead:
+                break
+            packet = ahead.popleft()
+            ts = _seconds(packet.pts, tb)
+            skip = plan is not None and packet.size > 0 and plan.unneeded(ts)
+            if skip != skipping:
+                cc.skip_frame = "NONREF" if skip else "DEFAULT"
+                skipping = skip
+            if skip:
+                bisect.insort(left_out, ts)
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                failed += 1
+                self.facts.frames_failed = failed
+                if plan is not None:
+                    plan.enabled = False
+                continue
+            for fr in frames:
+                if fr.is_corrupt:
                     failed += 1
                     self.facts.frames_failed = failed
+                    if plan is not None:
+                        plan.enabled = False
                     continue
-                for fr in frames:
-                    if fr.is_corrupt:
-                        failed += 1
-                        self.facts.frames_failed = failed
-                        continue
-                    yield fr
-        except av.error.FFmpegError as e:
-            # A demuxer error mid-file: keep what decoded, report it below.
-            self.facts.notes.append(f"demuxing stopped early: {_ffmpeg_reason(e)}")
+                ft = _seconds(fr.pts, fr.time_base)
+                if left_out and ft is not None:
+                    # output is in presentation order: what was left out before it is gone
+                    while left_out and left_out[0] < ft - _GRID_EPS:
+                        self.frames_left_out += 1
+                        yield left_out.pop(0)
+                    if left_out and abs(left_out[0] - ft) <= _GRID_EPS:
+                        left_out.pop(0)  # a reference frame: decoded all the same
+                if plan is not None and plan.t0 is None:
+                    plan.t0 = ft
+                yield fr
+        self.frames_left_out += len(left_out)
+        yield from left_out
 
     def _sample_aspect_ratio(self) -> float:
         """Width of a pixel over its height as the stream or its codec states it (1.0 when
@@ -330,12 +440,11 @@ class VideoReader:
                 return float(sar)
         return 1.0
 
-    def native_frames(self) -> Iterator[tuple[float, av.VideoFrame]]:
-        """Every decodable source frame at its native size, with its time in seconds from
-        the first frame: a missing timestamp follows the previous one at the nominal rate,
-        and a frame whose time does not increase (repeated or out of order) is skipped.
-        Both the analysis pass and anything that re-encodes a source (steering) read
-        frames through here, so they agree on which frame is which."""
+    def _timed_frames(self, plan: SkipPlan | None = None
+                      ) -> Iterator[tuple[float, av.VideoFrame | None]]:
+        """(time in s from the first frame, frame) for every source frame; the frame is None
+        where ``plan`` left it undecoded. A missing timestamp follows the previous one at
+        the nominal rate; a frame whose time does not increase is skipped."""
         if self._container is None:
             self.open()
         nominal = self.facts.nominal_fps or self.options.fps
@@ -343,8 +452,9 @@ class VideoReader:
         last: float | None = None
         offset = 0.0  # added to timestamps after a restart, s
         resets: list[float] = []
-        for fr in self._decoded_frames():
-            ts = fr.time
+        for item in self._decoded_frames(plan):
+            fr = None if isinstance(item, float) else item
+            ts = item if fr is None else fr.time
             if ts is None:
                 ts = (last - offset + 1.0 / nominal) if last is not None else 0.0
             if t0 is None:
@@ -369,11 +479,29 @@ class VideoReader:
                      f"frames after each restart are placed after the ones before it")
         self.facts.notes[:] = notes
 
+    def native_frames(self) -> Iterator[tuple[float, av.VideoFrame]]:
+        """Every decodable source frame at its native size, with its time in seconds from
+        the first frame: a missing timestamp follows the previous one at the nominal rate,
+        and a frame whose time does not increase (repeated or out of order) is skipped.
+        Both the analysis pass and anything that re-encodes a source (steering) read
+        frames through here, so they agree on which frame is which."""
+        yield from self._timed_frames()
+
+    def _skip_plan(self, sampler: TimestampSampler) -> SkipPlan | None:
+        """A plan to leave unneeded frames undecoded, when the options allow it and the
+        source is fast enough for it to pay."""
+        native = self.facts.nominal_fps or 0.0
+        if (not self.options.skip_unneeded or self._image_format
+                or native < SKIP_MIN_RATIO * self.options.fps):
+            return None
+        return SkipPlan(sampler)
+
     def __iter__(self) -> Iterator[Frame]:
         if self._container is None:
             self.open()
         f, opts = self.facts, self.options
         sampler = TimestampSampler(opts.fps, f.nominal_fps or opts.fps)
+        plan = self._skip_plan(sampler)
         reformatter = av.video.reformatter.VideoReformatter()
         size: tuple[int, int] | None = None
         rotation = 0
@@ -388,8 +516,18 @@ class VideoReader:
         content_t = 0.0
         since_frames = 0
         since_repeats = 0
+        left_out = 0  # source frames left undecoded since the last decoded one
         duration_hint = f.declared_duration_s or 0.0
-        for t, fr in self.native_frames():
+        for t, fr in self._timed_frames(plan):
+            if last_pts is not None:
+                last_dur = t - last_pts
+            last_pts = t
+            n_dec += 1
+            f.frames_decoded = n_dec
+            since_frames += 1
+            if fr is None:  # unneeded, never decoded: settled by the next decoded frame
+                left_out += 1
+                continue
             if t0 is None:
                 t0 = 0.0
                 rotation = int(round((fr.rotation or 0) / 90.0)) * 90 % 360
@@ -401,17 +539,14 @@ class VideoReader:
                                    f"analyzed at the display aspect")
                 f.width, f.height = fr.width, fr.height
             native_height = fr.width if rotation % 180 else fr.height
-            if last_pts is not None:
-                last_dur = t - last_pts
-            last_pts = t
-            n_dec += 1
-            f.frames_decoded = n_dec
             fp = fingerprint(fr)
-            since_frames += 1
             if picture_ref is not None and repeats_picture(fp, picture_ref):
-                since_repeats += 1
+                since_repeats += 1 + left_out  # between two copies: copies too
+                if plan is not None:
+                    plan.enabled = False
             else:
                 picture_ref, content_t = fp, t
+            left_out = 0
             if not sampler.keep(t):
                 continue
             small = reformatter.reformat(fr, width=size[0], height=size[1], format="rgb24",
@@ -554,6 +689,11 @@ def _webp_size(path: str) -> tuple[int, int] | None:
         bits = int.from_bytes(data[1:5], "little")
         return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
     return None
+
+
+def _seconds(pts: int | None, time_base) -> float | None:
+    """A timestamp in seconds (None when absent), computed as PyAV's ``frame.time``."""
+    return None if pts is None or time_base is None else float(pts * time_base)
 
 
 def _ffmpeg_reason(e: Exception) -> str:
