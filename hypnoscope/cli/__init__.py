@@ -5,6 +5,7 @@
 - :mod:`.batch`: ``batch``, ``query``, ``summary``, ``export`` (the results database)
 - :mod:`.scoring`: ``train``, ``evaluate`` (and ``compare --db``)
 - :mod:`.intent`: ``steer``
+- :mod:`.browse`: ``browse`` (a local web page over a results database)
 - :mod:`.options`: the options and one-line error helpers they share
 
 Building the app imports only Typer, rich and these light modules; each command imports
@@ -38,9 +39,9 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
 
 
 def _register_commands() -> None:
-    from hypnoscope.cli import analyze, batch, demo, intent, scoring
+    from hypnoscope.cli import analyze, batch, browse, demo, intent, scoring
 
-    for group in (analyze, demo, batch, scoring, intent):
+    for group in (analyze, demo, batch, scoring, intent, browse):
         group.register(app)
 
 
