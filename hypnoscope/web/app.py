@@ -15,6 +15,7 @@ import mimetypes
 import os
 import sys
 import urllib.parse
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,10 @@ STATIC = {"scatter.js": "text/javascript; charset=utf-8"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; media-src 'self'; connect-src 'self'; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
+
+#: Videos compared at most in a group (a fixed sample beyond): the report draws every
+#: metric's distribution, which costs about 0.3 s a metric whatever the group size.
+COMPARE_LIMIT = 2000
 
 #: Kinds of media a browser plays in <video> / shows in <img>.
 IMAGE_EXT = {".gif", ".webp", ".apng", ".png"}
@@ -100,6 +105,7 @@ class Browser:
     def __init__(self, catalog: Catalog, debug: bool = False):
         self.catalog = catalog
         self.debug = debug
+        self._compared: OrderedDict[tuple, str] = OrderedDict()  # recent compare pages
 
     # -- shared ----------------------------------------------------------------------------
     def _common(self, view: str) -> dict[str, Any]:
@@ -268,9 +274,13 @@ class Browser:
             return render("message.html.j2", **self._common("compare"), form=Markup(form),
                           message=message)
         q = self._query(params)
+        cache_key = (by, a, b, q.key, self.catalog.source.signature())
+        if cache_key in self._compared:
+            self._compared.move_to_end(cache_key)
+            return HTMLResponse(self._compared[cache_key])
         groups, notes = {}, []
         for value in (a, b):
-            rows, n = self.catalog.group_metrics(by, value, key=q.key)
+            rows, n = self.catalog.group_metrics(by, value, limit=COMPARE_LIMIT, key=q.key)
             if not rows:
                 return render("message.html.j2", 404, **self._common("compare"),
                               form=Markup(form),
@@ -282,7 +292,11 @@ class Browser:
 
         html = render_compare_report(groups, title=f"{by}: {a} vs {b}", level="clips")
         note = environment().get_template("_note.html.j2").render(notes=notes)
-        return HTMLResponse(with_nav(html, nav + form + note))
+        page = with_nav(html, nav + form + note)
+        self._compared[cache_key] = page
+        while len(self._compared) > 8:
+            self._compared.popitem(last=False)
+        return HTMLResponse(page)
 
     # -- static files and errors ---------------------------------------------------------
     def static(self, request: Request) -> Response:
@@ -339,6 +353,7 @@ def create_app(catalog: Catalog, hosts: list[str] | None = None,
     from starlette.middleware.base import BaseHTTPMiddleware
 
     b = Browser(catalog, debug=debug)
+    environment()  # the report stack (matplotlib, Jinja2) loads now, not on the first page
 
     routes = [
         Route("/", b.corpus),

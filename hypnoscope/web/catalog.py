@@ -57,10 +57,11 @@ _PATHS = (["$.scores.ai_likeness", "$.scores.hypnotic_index", "$.scores.status",
            "$.scores.reason"] + [f"$.scores.factors.{f}.pct_real" for f in FACTORS]
           + ["$.keyframes[0].kind"])
 
-_BUILD = f"""
-CREATE OR REPLACE TABLE idx AS
+#: One idx row per video of the attached database ``src`` that passes ``{where}``.
+_ROWS = f"""
 WITH j AS (
   SELECT v.*, json_extract_string(v.document, {_PATHS!r}) AS s FROM src.videos v
+  WHERE {{where}}
 )
 SELECT video_id, analysis_key, path, file_name, label, source, folder, status, error_kind,
        error, duration_s, updated_at,
@@ -70,7 +71,8 @@ SELECT video_id, analysis_key, path, file_name, label, source, folder, status, e
        s[{5 + len(FACTORS)}] IS NOT NULL AS has_thumb,
        m.value AS cuts_per_min
 FROM j LEFT JOIN (SELECT video_id, any_value(value) AS value FROM src.metrics
-                  WHERE window_index = -1 AND metric = 'cuts_per_minute' GROUP BY video_id) m
+                  WHERE window_index = -1 AND metric = 'cuts_per_minute'
+                  AND video_id IN (SELECT video_id FROM j) GROUP BY video_id) m
 USING (video_id)
 """
 
@@ -146,6 +148,7 @@ class Catalog:
     def __init__(self, source: ResultsSource):
         self.source = source
         self._mem = duckdb.connect(":memory:")
+        self._mem.execute("SET enable_progress_bar = false")
         self._lock = threading.Lock()
         self._sig: Signature | None = None
         self._built_at = 0.0
@@ -173,7 +176,9 @@ class Catalog:
                 if not {"videos", "metrics"} <= tables:
                     raise SourceError(f"{self.source.path}: not a hypnoscope results database "
                                       f"(no videos table)")
-                con.execute(_BUILD)
+                same_file = self._sig is not None and self._sig.db[2] == sig.db[2]
+                if not (same_file and self._update(con)):
+                    con.execute("CREATE OR REPLACE TABLE idx AS " + _ROWS.format(where="TRUE"))
                 self.metrics = [(m, u or "", f or "") for m, u, f in con.execute(
                     "SELECT metric, unit, factor FROM src.metric_info ORDER BY factor, metric"
                 ).fetchall()] if "metric_info" in tables else []
@@ -184,6 +189,29 @@ class Catalog:
             self.default_key = keys[0][0] if len(keys) > 1 else None
             self._sig, self._built_at = sig, time.time()
             self.build_s = time.perf_counter() - t0
+
+    def _update(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Bring idx up to date with the rows written since it was built (a batch writes
+        each video with a new ``updated_at``); False when a full rebuild is needed."""
+        last = con.execute("SELECT max(updated_at) FROM idx").fetchone()[0]
+        if last is None:
+            return False
+        con.execute("BEGIN")
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE fresh AS "
+                        + _ROWS.format(where="v.updated_at >= ?"), [last])
+            con.execute("DELETE FROM idx WHERE video_id IN (SELECT video_id FROM fresh)")
+            con.execute("INSERT INTO idx SELECT * FROM fresh")
+            n_idx = con.execute("SELECT count(*) FROM idx").fetchone()[0]
+            n_src = con.execute("SELECT count(*) FROM src.videos").fetchone()[0]
+            if n_idx != n_src:  # rows went away: start again
+                con.execute("ROLLBACK")
+                return False
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return True
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         self.refresh()
@@ -224,7 +252,7 @@ class Catalog:
             with self.source.connect() as con:
                 thumbs = dict(con.execute(
                     "SELECT video_id, json_extract_string(document, '$.keyframes[0].jpeg_base64')"
-                    " FROM videos WHERE video_id IN (SELECT unnest(?::VARCHAR[]))",
+                    " FROM videos WHERE video_id = ANY(?::VARCHAR[])",
                     [ids]).fetchall())
         for r in rows:
             r["thumb"] = jpeg_data_url(thumbs.get(r["video_id"]))

@@ -116,12 +116,14 @@ class ResultsSource:
         """A read-only connection for one request, closed when the block ends."""
         try:
             con = duckdb.connect(str(self.path), read_only=True)
+            con.execute("SET enable_progress_bar = false")
             self.mode = "direct"
         except duckdb.Error as e:
             if not _is_lock_error(e):
                 raise SourceError(f"{self.path}: cannot be read "
                                   f"({' '.join(str(e).split())[:200]})") from None
             con = duckdb.connect(str(self._snapshot()), read_only=True)
+            con.execute("SET enable_progress_bar = false")
             self.mode = "snapshot"
         try:
             yield con

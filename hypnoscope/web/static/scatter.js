@@ -125,6 +125,7 @@
         point: function (i) { return [px[i], py[i]]; }
       };
       window.addEventListener("resize", draw);
+      canvas.setAttribute("data-ready", String(d.x.length));
     })
     .catch(function (e) { status.textContent = String(e.message || e); });
 })();
