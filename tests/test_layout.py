@@ -7,7 +7,7 @@ import json
 
 from cli_run import run_cli, run_python
 
-HEAVY = {"duckdb", "sklearn", "matplotlib", "jinja2", "ray"}
+HEAVY = {"duckdb", "sklearn", "matplotlib", "jinja2", "ray", "starlette", "uvicorn"}
 
 LOADED = """
 import json, sys
