@@ -36,6 +36,13 @@ def pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return gx, gy
 
 
+def magnitude(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-pixel length of the vectors (x, y) (float32 arrays of one shape), the same on
+    every run: ``cv2.magnitude`` rounds differently depending on where its arrays happen
+    to sit in memory, which made results differ in the last bits from run to run."""
+    return np.sqrt(x * x + y * y)
+
+
 class FlowEngine:
     """Dense optical flow with OpenCV's DIS at the analysis size (one instance per pass)."""
 
@@ -143,7 +150,7 @@ class FrameContext:
         """Per-pixel magnitude of :attr:`flow`, px."""
         if self.flow is None:
             return None
-        return cv2.magnitude(self.flow[..., 0], self.flow[..., 1])
+        return magnitude(self.flow[..., 0], self.flow[..., 1])
 
     @cached_property
     def _warp_maps(self) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from hypnoscope.signals.context import FrameContext, pixel_grid
+from hypnoscope.signals.context import FrameContext, magnitude, pixel_grid
 
 #: Mean flow magnitude (px at the analysis size, over the two steps A → C) below which the
 #: scene is still and there is no motion to predict (the ratio is then undefined).
@@ -70,7 +70,7 @@ class InterpolationExtractor:
             tc = ctx.content_t
             if tc > ta:
                 flow = self._dis.calc(ga, ctx.gray, None)
-                if float(cv2.magnitude(flow[..., 0], flow[..., 1]).mean()) >= self.min_motion_px:
+                if float(magnitude(flow[..., 0], flow[..., 1]).mean()) >= self.min_motion_px:
                     tau = (tm - ta) / (tc - ta)
                     self._ratio[im] = interpolation_error_ratio(fa, fm, ctx.gray_f32, flow, tau)
         self._recent.append((ctx.index, ctx.content_t, ctx.gray, ctx.gray_f32))

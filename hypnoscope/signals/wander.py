@@ -61,7 +61,7 @@ def frame_gradients(gray: np.ndarray) -> np.ndarray:
     g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), sigma)
     gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
-    rms = float(np.sqrt(cv2.mean(cv2.magnitude(gx, gy) ** 2)[0]))
+    rms = float(np.sqrt(cv2.mean(gx * gx + gy * gy)[0]))
     return cv2.merge([gx, gy]) * np.float32(1.0 / max(rms, 1e-6))
 
 

@@ -23,8 +23,8 @@ OCCLUSION_BETA = 0.5
 
 
 def _squared_norm(v: np.ndarray) -> np.ndarray:
-    m = cv2.magnitude(v[..., 0], v[..., 1])
-    return cv2.multiply(m, m)
+    x, y = v[..., 0], v[..., 1]
+    return x * x + y * y
 
 
 def occlusion_mask(forward: np.ndarray, backward_at_target: np.ndarray) -> np.ndarray:
