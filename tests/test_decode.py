@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -156,3 +158,46 @@ def test_frames_no_analysis_frame_needs_are_left_undecoded_changing_nothing(clip
     assert part == full
     assert facts_part == facts_full
     assert (left_out == 0) if doubled else (left_out > 10)
+
+
+def _flip_media_bytes(src, dst, share: float, seed: int):
+    """Copy of MP4 ``src`` with ``share`` of the bytes of its media data (the ``mdat`` box,
+    not the index) replaced by other values, at seeded random places."""
+    data = bytearray(Path(src).read_bytes())
+    start = data.find(b"mdat") + 4
+    end = start - 8 + int.from_bytes(data[start - 8:start - 4], "big")
+    rng = np.random.default_rng(seed)
+    for p in rng.choice(np.arange(start, end), int(share * (end - start)), replace=False):
+        data[p] ^= int(rng.integers(1, 256))
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def damaged(tmp_path_factory):
+    d = tmp_path_factory.mktemp("damaged")
+    good = synth.write_video(d / "good.mp4", moving_frames(120, h=180, w=320, dx=3.0), fps=30)
+    return {"good": good,
+            **{f"{share:g}": _flip_media_bytes(good, d / f"flip{share:g}.mp4", share, seed=2)
+               for share in (0.01, 0.2)}}
+
+
+def test_a_damaged_file_gives_the_same_analysis_every_time(damaged):
+    # Frame threads conceal errors differently from run to run (2 to 6 of 44 frames kept,
+    # varying); the decoder falls back to slice threads, which do not
+    docs = [hypnoscope.analyze(damaged["0.01"], model=None).to_json() for _ in range(5)]
+    assert len(set(docs)) == 1
+    a = hypnoscope.analyze(damaged["0.01"], model=None)
+    f = a.source
+    assert f.frames_failed > 0 and f.frames_decoded + f.frames_failed <= 120
+    assert f.frames_decoded > 60  # as many frames as can be decoded, not a few
+    assert f.duration_s == pytest.approx(4.0, abs=0.05)  # from the packets, not the gaps
+    assert any("failed to decode" in n for n in f.notes)
+
+
+def test_a_file_too_damaged_to_analyze_is_called_corrupt(damaged):
+    with pytest.raises(hypnoscope.VideoError) as e:
+        hypnoscope.analyze(damaged["0.2"], model=None)
+    msg = str(e.value)
+    assert "corrupt" in msg and "truncated" not in msg and "still" not in msg
+    assert str(damaged["0.2"]) in msg

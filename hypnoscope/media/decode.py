@@ -231,6 +231,17 @@ SKIP_WARMUP_S = 1.0
 LOOKAHEAD = 17
 #: Margin (s) around the sampling grid: a frame this close to being kept is decoded.
 _GRID_EPS = 1e-6
+#: Frames held back by the frame-threaded pass when the stream reorders frames (more than
+#: the reordering depth of common encoders: x264's default is 2).
+HOLD_BACK = 5
+
+
+class _FrameFailed(Exception):
+    """A frame failed in a frame-threaded pass: decode again on slice threads."""
+
+
+def _item_time(item: av.VideoFrame | float) -> float | None:
+    return item if isinstance(item, float) else _seconds(item.pts, item.time_base)
 
 
 class SkipPlan:
@@ -295,6 +306,8 @@ class VideoReader:
         self._image_format: str | None = None
         #: Source frames the last pass left undecoded because no analysis frame needed them.
         self.frames_left_out = 0
+        #: (first packet time s, end of the last packet s, packets) of the last pass.
+        self._packet_span: tuple[float | None, float | None, int] = (None, None, 0)
 
     # -- opening -------------------------------------------------------------------------
     def __enter__(self) -> VideoReader:
@@ -362,11 +375,52 @@ class VideoReader:
     def _decoded_frames(self, plan: SkipPlan | None = None
                         ) -> Iterator[av.VideoFrame | float]:
         """Decoded frames in presentation order; with a ``plan``, the time (s) of each frame
-        the decoder left out as unneeded, in its place."""
+        the decoder left out as unneeded, in its place.
+
+        Decoding runs on frame threads (fast) until the first frame fails. Frame threads
+        then conceal errors differently from run to run, so the file is decoded again from
+        the start on slice threads, which give the same frames every time, and the frames
+        already passed on are not repeated. Frames are passed on :data:`HOLD_BACK` frames
+        late, so none that could depend on the failed one (a B-frame shown before the
+        frame it references) ever comes from the frame-threaded pass."""
         if self._image_format == "webp" and _is_animated_webp(self.path):
             yield from _animated_webp_frames(self.path)
             return
-        container = self._container
+        held: deque[av.VideoFrame | float] = deque()
+        passed = 0  # items passed on
+        last_t: float | None = None  # time of the last item passed on, s
+        cc = self._container.streams.video[0].codec_context
+        try:
+            for item in self._decode_pass(self._container, plan, fragile=True):
+                held.append(item)
+                if len(held) > (HOLD_BACK if cc.has_b_frames else 1):
+                    out = held.popleft()
+                    last_t = _item_time(out)
+                    passed += 1
+                    yield out
+            yield from held
+            return
+        except _FrameFailed:
+            pass
+        self.facts.notes.append("damaged: decoded again on slice threads, which conceal "
+                                "errors the same way on every run")
+        self._container.close()
+        self._container = av.open(self.path, metadata_errors="ignore")
+        self._container.streams.video[0].thread_type = "SLICE"
+        self.frames_left_out = 0 if plan is None else self.frames_left_out
+        n = 0
+        for item in self._decode_pass(self._container, None, fragile=False):
+            n += 1
+            t = _item_time(item)
+            if (t is not None and last_t is not None and t <= last_t + _GRID_EPS) or (
+                    (t is None or last_t is None) and n <= passed):
+                continue  # passed on already by the first pass
+            yield item
+
+    def _decode_pass(self, container, plan: SkipPlan | None, fragile: bool
+                     ) -> Iterator[av.VideoFrame | float]:
+        """One decoding pass over ``container`` (see :meth:`_decoded_frames`); ``fragile``:
+        raise :class:`_FrameFailed` at the first frame that fails instead of counting it."""
         stream = container.streams.video[0]
         cc = stream.codec_context
         tb = stream.time_base
@@ -376,20 +430,26 @@ class VideoReader:
         skipping = False
         failed = 0
         demux_ok = True
+        self.facts.frames_failed = 0
+        self._packet_span = (None, None, 0)
         while True:
             while demux_ok and len(ahead) < (LOOKAHEAD if plan is not None else 1):
                 try:
                     packet = next(packets, None)
                 except av.error.FFmpegError as e:
                     # A demuxer error mid-file: keep what decoded, report it below.
-                    self.facts.notes.append(f"demuxing stopped early: {_ffmpeg_reason(e)}")
+                    note = f"demuxing stopped early: {_ffmpeg_reason(e)}"
+                    if note not in self.facts.notes:
+                        self.facts.notes.append(note)
                     packet = None
                 if packet is None:
                     demux_ok = False
                     break
                 ahead.append(packet)
-                if plan is not None and packet.size:
-                    plan.add(_seconds(packet.pts, tb))
+                if packet.size:
+                    self._packet_seen(_seconds(packet.pts, tb), packet.duration, tb)
+                    if plan is not None:
+                        plan.add(_seconds(packet.pts, tb))
             if not ahead:
                 break
             packet = ahead.popleft()
@@ -403,17 +463,13 @@ class VideoReader:
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
-                failed += 1
-                self.facts.frames_failed = failed
-                if plan is not None:
-                    plan.enabled = False
-                continue
-            for fr in frames:
-                if fr.is_corrupt:
+                frames = None
+            for fr in frames if frames is not None else [None]:
+                if fr is None or fr.is_corrupt:
+                    if fragile:
+                        raise _FrameFailed
                     failed += 1
                     self.facts.frames_failed = failed
-                    if plan is not None:
-                        plan.enabled = False
                     continue
                 ft = _seconds(fr.pts, fr.time_base)
                 if left_out and ft is not None:
@@ -428,6 +484,16 @@ class VideoReader:
                 yield fr
         self.frames_left_out += len(left_out)
         yield from left_out
+
+    def _packet_seen(self, ts: float | None, duration: int | None, tb) -> None:
+        """Keep the span of the packets' timestamps (s): how far the file's data reaches,
+        whether or not its frames decode."""
+        if ts is None:
+            return
+        end = ts + (float(duration * tb) if duration and tb else 0.0)
+        lo, hi, n = self._packet_span
+        self._packet_span = (ts if lo is None else min(lo, ts),
+                             end if hi is None else max(hi, end), n + 1)
 
     def _sample_aspect_ratio(self) -> float:
         """Width of a pixel over its height as the stream or its codec states it (1.0 when
@@ -579,6 +645,10 @@ class VideoReader:
                 raise VideoError(self.path, f"no frame could be decoded "
                                             f"({f.frames_failed} failed: corrupt data)")
             raise VideoError(self.path, "no frame could be decoded (truncated or corrupt)")
+        failed = f.frames_failed
+        if n_dec == 1 and failed:
+            raise VideoError(self.path, f"only one frame could be decoded ({failed} failed: "
+                                        f"corrupt data)")
         if n_dec == 1 and self._image_format:
             raise VideoError(self.path, f"a still image ({self._image_format}), not a video")
         if n_dec == 1:
@@ -589,6 +659,13 @@ class VideoReader:
         frame_dur = last_dur if last_dur > 0 else mean_dur
         f.duration_s = span + frame_dur
         f.measured_fps = (n_dec - 1) / span if span > 0 else None
+        p_lo, p_hi, n_packets = self._packet_span
+        if failed and p_lo is not None and p_hi is not None and p_hi > p_lo and n_packets > 1:
+            # frames failed, the data did not: the packets' timestamps say how long the
+            # video is and at what rate (the frames around a failed one are further apart)
+            f.duration_s = p_hi - p_lo
+            f.measured_fps = n_packets / (p_hi - p_lo)
+            frame_dur = 1.0 / f.measured_fps
         declared = f.declared_duration_s
         if declared and declared > 0 and f.duration_s < 0.8 * declared - 2 * frame_dur:
             raise VideoError(self.path, f"truncated: frames end at {f.duration_s:.2f} s of "
@@ -601,6 +678,9 @@ class VideoReader:
                            f"up-sampled")
         if f.frames_failed:
             f.notes.append(f"{f.frames_failed} frame(s) failed to decode; analyzed the rest")
+        if n_out < 2 and f.frames_failed:
+            raise VideoError(self.path, f"fewer than 2 analysis frames could be decoded "
+                                        f"({f.frames_failed} failed: corrupt data)")
         if n_out < 2:
             raise VideoError(self.path, "fewer than 2 analysis frames")
 
