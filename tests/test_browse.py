@@ -137,6 +137,9 @@ def test_corpus_lists_every_file_with_status(server):
         or "content-security-policy" in headers
     assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in html
     assert HOSTILE not in html
+    status, _, body = server.get("/clip/" + urllib.parse.quote(_video_ids(server)["broken.mp4"],
+                                                               safe=""))
+    assert status == 200 and b"failed (video)" in body and b"not a video" in body
 
 
 def test_video_is_served_with_ranges_only_by_recorded_id(server, results):

@@ -208,15 +208,10 @@ class Browser:
             return None
         from stat import S_ISREG
 
-        size = self._recorded_size(row["video_id"])
+        size = row.get("size_bytes")
         if not S_ISREG(st.st_mode) or (size is not None and st.st_size != size):
             return None
         return "image" if os.path.splitext(path)[1].lower() in IMAGE_EXT else "video"
-
-    def _recorded_size(self, vid: str) -> int | None:
-        with self.catalog.source.connect() as con:
-            r = con.execute("SELECT size_bytes FROM videos WHERE video_id = ?", [vid]).fetchone()
-        return None if r is None else r[0]
 
     def clip(self, request: Request) -> Response:
         row = self._video(request)

@@ -63,8 +63,8 @@ WITH j AS (
   SELECT v.*, json_extract_string(v.document, {_PATHS!r}) AS s FROM src.videos v
   WHERE {{where}}
 )
-SELECT video_id, analysis_key, path, file_name, label, source, folder, status, error_kind,
-       error, duration_s, updated_at,
+SELECT video_id, analysis_key, path, file_name, size_bytes, label, source, folder, status,
+       error_kind, error, duration_s, updated_at,
        TRY_CAST(s[1] AS DOUBLE) AS ai, TRY_CAST(s[2] AS DOUBLE) AS hyp,
        s[3] AS score_status, s[4] AS score_reason,
        {", ".join(f"TRY_CAST(s[{5 + k}] AS DOUBLE) AS {f}" for k, f in enumerate(FACTORS))},
