@@ -172,13 +172,32 @@ def main() -> None:
             ("scatter data (AI-likeness, hypnotic index)", "/api/points"),
             ("scatter data (a stored metric)", "/api/points?x=metric_07&y=ai_likeness"),
             ("clip page", "/clip/" + urllib.parse.quote(vid, safe="")),
-            ("compare by label (5000 a group)", "/compare?by=label&a=real&b=ai"),
+            ("compare by label (2,000 a group, first time)", "/compare?by=label&a=real&b=ai"),
         ]
         print(f"{'request':46s} {'median ms':>10s} {'/ ref':>7s} {'status':>6s} {'KB':>7s}")
         for name, path in cases:
             t, status, size = timed(base + path, repeat=5 if "compare" not in path else 1)
             print(f"{name:46s} {t * 1000:10.0f} {t / reference:7.2f} {status:6d} "
                   f"{size / 1024:7.0f}")
+        rss = int(Path(f"/proc/{proc.pid}/status").read_text().split("VmRSS:")[1].split()[0])
+        print(f"server memory (RSS): {rss / 1024:.0f} MB")
+        # a writer holds the database, as a batch does: pages come from a copy
+        writer = subprocess.Popen(
+            [sys.executable, "-c", "import sys, time\n"
+             "from hypnoscope.batch.store import Store\n"
+             "s = Store(sys.argv[1]); print('ready', flush=True); time.sleep(600)", str(db)],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            assert writer.stdout.readline().strip() == "ready"
+            t, status, _ = timed(base + "/", repeat=1)
+            print(f"{'while a batch holds it: page 1 (copy taken)':46s} {t * 1000:10.0f} "
+                  f"{t / reference:7.2f} {status:6d}")
+            t, status, _ = timed(base + "/?sort=name", repeat=5)
+            print(f"{'while a batch holds it: next pages':46s} {t * 1000:10.0f} "
+                  f"{t / reference:7.2f} {status:6d}")
+        finally:
+            writer.terminate()
+            writer.wait(timeout=60)
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -70,6 +70,8 @@ def browse_cmd(
     from hypnoscope.web.source import ResultsSource, SourceError
 
     try:
+        if db.is_file() and db.stat().st_size > 200e6:
+            one_line(f"reading {db} ({db.stat().st_size / 1e9:.1f} GB) ...")
         source = ResultsSource(db, refresh_s=refresh)
         catalog = Catalog(source)
     except SourceError as e:
@@ -79,6 +81,7 @@ def browse_cmd(
         sock = bind(host, port)
     except OSError as e:
         one_line(f"error: {e}")
+        catalog.close()
         source.close()
         raise typer.Exit(1) from None
     bound = sock.getsockname()[1]
@@ -88,13 +91,14 @@ def browse_cmd(
         one_line(f"warning: listening on {host}: anyone who can reach this machine on port "
                  f"{bound} can browse these results and play the recorded video files")
         hosts = ["*"]
-    print(f"hypnoscope browse: http://{shown}:{bound}/  ({db}; Ctrl-C to stop)", flush=True)
     app = create_app(catalog, hosts=hosts, debug=debug)
+    print(f"hypnoscope browse: http://{shown}:{bound}/  ({db}; Ctrl-C to stop)", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+        catalog.close()
         source.close()
 
 

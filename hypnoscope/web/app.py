@@ -348,7 +348,9 @@ def create_app(catalog: Catalog, hosts: list[str] | None = None,
     from starlette.middleware.base import BaseHTTPMiddleware
 
     b = Browser(catalog, debug=debug)
-    environment()  # the report stack (matplotlib, Jinja2) loads now, not on the first page
+    env = environment()  # the report stack (matplotlib, Jinja2) loads now, not on a page
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)  # compiled now too
 
     routes = [
         Route("/", b.corpus),

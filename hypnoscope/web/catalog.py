@@ -17,6 +17,7 @@ import base64
 import binascii
 import math
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -25,11 +26,14 @@ from typing import Any
 
 import duckdb
 
-from hypnoscope.web.source import ResultsSource, Signature, SourceError
+from hypnoscope.web.source import ResultsSource, Signature, SourceError, _sql_str
 
 #: The six factors of the thesis, in report order (hypnoscope.report.verdict.FACTOR_ORDER,
 #: repeated so that the catalog does not import the report stack).
 FACTORS = ("fluidity", "pace", "pressure", "wander", "polish", "focus")
+
+#: Memory DuckDB may use for the index and while building it.
+MEMORY_LIMIT = "512MB"
 
 #: Sortable columns of the corpus view: URL name -> (SQL expression on idx, heading).
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -147,8 +151,14 @@ class Catalog:
 
     def __init__(self, source: ResultsSource):
         self.source = source
+        self._tmp = tempfile.TemporaryDirectory(prefix="hypnoscope-browse-index-")
         self._mem = duckdb.connect(":memory:")
         self._mem.execute("SET enable_progress_bar = false")
+        # reading every stored document fills DuckDB's buffer pool (1.2 GB for 100,000
+        # videos); a limit makes it let go of those pages (about 100 MB then), and a
+        # private folder takes what would not fit
+        self._mem.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        self._mem.execute(f"SET temp_directory = '{_sql_str(self._tmp.name)}'")
         self._lock = threading.Lock()
         self._sig: Signature | None = None
         self._built_at = 0.0
@@ -189,6 +199,11 @@ class Catalog:
             self.default_key = keys[0][0] if len(keys) > 1 else None
             self._sig, self._built_at = sig, time.time()
             self.build_s = time.perf_counter() - t0
+
+    def close(self) -> None:
+        """Close the index and remove its folder."""
+        self._mem.close()
+        self._tmp.cleanup()
 
     def _update(self, con: duckdb.DuckDBPyConnection) -> bool:
         """Bring idx up to date with the rows written since it was built (a batch writes

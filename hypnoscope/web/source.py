@@ -58,7 +58,8 @@ def _is_lock_error(e: BaseException) -> bool:
     return isinstance(e, duckdb.IOException) and "lock" in str(e).lower()
 
 
-def _sql_str(p: Path) -> str:
+def _sql_str(p: Path | str) -> str:
+    """``p`` inside single quotes of a SQL string."""
     return str(p).replace("'", "''")
 
 
