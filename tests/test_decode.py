@@ -201,3 +201,16 @@ def test_a_file_too_damaged_to_analyze_is_called_corrupt(damaged):
     msg = str(e.value)
     assert "corrupt" in msg and "truncated" not in msg and "still" not in msg
     assert str(damaged["0.2"]) in msg
+
+
+def test_frames_prepared_in_the_background_are_those_of_a_single_threaded_pass(clipdir):
+    path = synth.write_video(clipdir / "bg.mp4", moving_frames(60, dx=3.0), fps=30)
+    runs = {}
+    for background in (False, True):
+        with VideoReader(path, DecodeOptions(background=background)) as r:
+            runs[background] = ([_frame_record(f) for f in r], r.facts)
+    assert runs[True] == runs[False]
+    with VideoReader(path) as r:  # leaving early stops the thread before the file closes
+        it = iter(r)
+        next(it)
+    assert r._worker is None

@@ -11,7 +11,9 @@ from __future__ import annotations
 import bisect
 import math
 import os
+import queue
 import stat
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -44,14 +46,16 @@ STILL_IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_p
 @dataclass(frozen=True)
 class DecodeOptions:
     """How to sample a video: analysis ``height`` in px, analysis ``fps`` in frames/s,
-    every how many analysis frames a native-resolution luma crop is kept (0 = never), and
+    every how many analysis frames a native-resolution luma crop is kept (0 = never),
     whether source frames that no analysis frame needs may be left undecoded
-    (``skip_unneeded``, see :class:`SkipPlan`)."""
+    (``skip_unneeded``, see :class:`SkipPlan`), and whether frames are prepared in a
+    background thread while the caller analyzes the previous ones (``background``)."""
 
     height: int = DEFAULT_HEIGHT
     fps: float = DEFAULT_FPS
     native_crop_every: int = 4
     skip_unneeded: bool = True
+    background: bool = True
 
     def __post_init__(self) -> None:
         if self.height < 16 or self.height > 2160:
@@ -231,6 +235,9 @@ SKIP_WARMUP_S = 1.0
 LOOKAHEAD = 17
 #: Margin (s) around the sampling grid: a frame this close to being kept is decoded.
 _GRID_EPS = 1e-6
+#: Analysis frames prepared ahead by the background thread.
+PREFETCH = 3
+_END = object()
 #: Frames held back by the frame-threaded pass when the stream reorders frames (more than
 #: the reordering depth of common encoders: x264's default is 2).
 HOLD_BACK = 5
@@ -308,6 +315,7 @@ class VideoReader:
         self.frames_left_out = 0
         #: (first packet time s, end of the last packet s, packets) of the last pass.
         self._packet_span: tuple[float | None, float | None, int] = (None, None, 0)
+        self._worker: tuple[threading.Thread, threading.Event] | None = None
 
     # -- opening -------------------------------------------------------------------------
     def __enter__(self) -> VideoReader:
@@ -318,6 +326,7 @@ class VideoReader:
         self.close()
 
     def close(self) -> None:
+        self._stop_worker()
         if self._container is not None:
             self._container.close()
             self._container = None
@@ -563,8 +572,68 @@ class VideoReader:
         return SkipPlan(sampler)
 
     def __iter__(self) -> Iterator[Frame]:
+        """The analysis frames, in order. With ``options.background`` they are prepared in
+        a background thread (decoding, comparing every source frame, scaling) while the
+        caller analyzes the previous ones; that thread takes the same steps in the same
+        order as a single-threaded pass, so the frames are the same."""
         if self._container is None:
             self.open()
+        hint = self.facts.declared_duration_s or 0.0
+        frames = self._frames() if not self.options.background else self._prefetched()
+        for frame in frames:
+            yield frame
+            if self.on_progress is not None:
+                self.on_progress(frame.t, max(hint, frame.t))
+
+    def _prefetched(self) -> Iterator[Frame]:
+        """:meth:`_frames` run in a background thread, at most :data:`PREFETCH` ahead."""
+        q: queue.Queue = queue.Queue(maxsize=PREFETCH)
+        stop = threading.Event()
+
+        def put(item) -> bool:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def work() -> None:
+            try:
+                for frame in self._frames():
+                    if not put(frame):
+                        return
+                put(_END)
+            except BaseException as e:  # handed to the caller's thread
+                put(e)
+
+        thread = threading.Thread(target=work, name="hypnoscope-decode", daemon=True)
+        self._worker = (thread, stop)
+        thread.start()
+        try:
+            while True:
+                item = q.get()
+                if item is _END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self._stop_worker()
+
+    def _stop_worker(self) -> None:
+        """Stop the background thread, if any, and wait for it (before closing the file:
+        it may be decoding)."""
+        if self._worker is not None:
+            thread, stop = self._worker
+            stop.set()
+            if thread is not threading.current_thread():
+                thread.join()
+            self._worker = None
+
+    def _frames(self) -> Iterator[Frame]:
+        """The analysis frames, prepared in the calling thread."""
         f, opts = self.facts, self.options
         sampler = TimestampSampler(opts.fps, f.nominal_fps or opts.fps)
         plan = self._skip_plan(sampler)
@@ -583,7 +652,6 @@ class VideoReader:
         since_frames = 0
         since_repeats = 0
         left_out = 0  # source frames left undecoded since the last decoded one
-        duration_hint = f.declared_duration_s or 0.0
         for t, fr in self._timed_frames(plan):
             if last_pts is not None:
                 last_dur = t - last_pts
@@ -634,8 +702,6 @@ class VideoReader:
             since_frames = since_repeats = 0
             n_out += 1
             f.frames_analyzed = n_out
-            if self.on_progress is not None:
-                self.on_progress(t, max(duration_hint, t))
         self._finish(t0, last_pts, last_dur, n_dec, n_out)
 
     def _finish(self, t0, last_pts, last_dur, n_dec, n_out) -> None:
