@@ -1,6 +1,12 @@
 """Throughput of ``hypnoscope batch`` (local engine) against decode-only time.
 
     python benchmarks/bench_batch.py [--n 100] [--seconds 3] [--workers N]
+    python benchmarks/bench_batch.py --corpus ../shared/corpus/dev [--limit N] [--workers-list 1,2]
+
+With ``--corpus DIR`` it runs ``batch`` over the corpus's clips (every video under DIR, or
+the first ``--limit`` in name order) once per worker count of ``--workers-list``
+(alternated with nothing else: each count gets a fresh database) and prints clips per
+minute and source frames per second for each. Without it:
 
 Writes N short synthetic clips (kept in --dir for the next run), then measures:
 1. decode only: the sum over clips of an FFmpeg decode of every frame (the ``ffmpeg``
@@ -28,8 +34,9 @@ import av  # noqa: E402
 import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 
-from hypnoscope import analyze, synth  # noqa: E402
+from hypnoscope import analyze  # noqa: E402
 from hypnoscope.batch.run import BatchOptions, default_workers, run_batch  # noqa: E402
+from hypnoscope.media import synth  # noqa: E402
 
 
 def make_clips(folder: Path, n: int, seconds: float, height: int, width: int) -> list[Path]:
@@ -67,6 +74,32 @@ def decode_only(path: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
+VIDEO_EXT = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".gif", ".m4v", ".webp", ".ts"}
+
+
+def corpus(args: argparse.Namespace) -> None:
+    """Clips per minute of ``batch`` over a corpus folder with each worker count."""
+    files = sorted(p for p in args.corpus.rglob("*") if p.suffix.lower() in VIDEO_EXT)
+    if args.limit:
+        files = files[:args.limit]
+    work = Path(tempfile.mkdtemp(prefix="hypnoscope-bench-corpus-"))
+    try:
+        print(f"{len(files)} clips of {args.corpus} "
+              f"({sum(p.stat().st_size for p in files) / 1e6:.0f} MB)")
+        print(f"{'workers':>8s} {'wall s':>8s} {'clips/min':>10s} {'frames/s':>9s} "
+              f"{'ok':>5s} {'failed':>6s}")
+        for workers in (int(w) for w in args.workers_list.split(",")):
+            db = work / f"w{workers}.duckdb"
+            t0 = time.perf_counter()
+            summary = run_batch([str(p) for p in files], db, BatchOptions(workers=workers))
+            wall = time.perf_counter() - t0
+            print(f"{workers:8d} {wall:8.1f} {60 * len(files) / wall:10.1f} "
+                  f"{summary.frames_decoded / wall:9.0f} {summary.ok:5d} "
+                  f"{summary.failed:6d}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100, help="number of clips")
@@ -76,7 +109,13 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--dir", type=Path,
                     default=Path(tempfile.gettempdir()) / "hypnoscope-bench-batch")
+    ap.add_argument("--corpus", type=Path, help="a folder of videos (e.g. the dev corpus)")
+    ap.add_argument("--limit", type=int, default=0, help="with --corpus: first N clips only")
+    ap.add_argument("--workers-list", default="1,2", help="with --corpus: worker counts")
     args = ap.parse_args()
+    if args.corpus:
+        corpus(args)
+        return
 
     t0 = time.perf_counter()
     clips = make_clips(args.dir / "clips", args.n, args.seconds, args.height, args.width)
