@@ -22,6 +22,7 @@ _LAZY = {
     "DecodeOptions": "hypnoscope.media.decode", "SourceFacts": "hypnoscope.media.decode",
     "intent_gap": "hypnoscope.intent", "IntentGap": "hypnoscope.intent",
     "steer": "hypnoscope.intent", "SteerResult": "hypnoscope.intent",
+    "edit": "hypnoscope.intent", "EditResult": "hypnoscope.intent",
     "Arc": "hypnoscope.intent", "ArcError": "hypnoscope.intent", "load_arc": "hypnoscope.intent",
 }
 
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
     from hypnoscope.intent import (
         Arc,
         ArcError,
+        EditResult,
         IntentGap,
         SteerResult,
+        edit,
         intent_gap,
         load_arc,
         steer,
@@ -54,4 +57,4 @@ def __dir__() -> list[str]:
 
 __all__ = ["__version__", "analyze", "Analysis", "SourceFacts", "DecodeOptions",
            "VideoError", "SCHEMA_VERSION", "intent_gap", "IntentGap", "steer", "SteerResult",
-           "Arc", "ArcError", "load_arc"]
+           "edit", "EditResult", "Arc", "ArcError", "load_arc"]

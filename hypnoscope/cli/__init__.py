@@ -4,7 +4,7 @@
 - :mod:`.demo`: ``demo``
 - :mod:`.batch`: ``batch``, ``query``, ``summary``, ``export`` (the results database)
 - :mod:`.scoring`: ``train``, ``evaluate`` (and ``compare --db``)
-- :mod:`.intent`: ``steer``
+- :mod:`.intent`: ``steer``, ``edit``
 - :mod:`.browse`: ``browse`` (a local web page over a results database)
 - :mod:`.options`: the options and one-line error helpers they share
 

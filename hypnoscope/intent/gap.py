@@ -8,9 +8,12 @@ make every rising curve look like a setup and payoff); both are z-normalised, so
     gap = 50 x (1 - w x r)        0 = the same shape, 50 = no relation (or no shape at all),
                                   100 = the opposite shape
 
-where r is the Pearson correlation of the two curves and w = min(1, range / PERCEPTIBLE_RANGE)
-discounts a curve whose 5-95 % range is too small to be felt (a clip with no arc at all
-scores 50, whatever noise it has). A ``flat`` arc has no shape to correlate with; its gap is
+where r is the Pearson correlation of the two curves and w = min(1, range / AMPLITUDE_REF)
+discounts a curve whose 5-95 % range is small against what edited camera footage shows
+(:data:`AMPLITUDE_REF`, derived from the corpus by ``benchmarks/amplitude_reference.py`` and
+shipped in ``intent/data/amplitude.json``): a curve that barely moves can be rescaled into any
+shape, so it cannot score as a match (a clip with no arc at all scores 50, whatever noise it
+has). A ``flat`` arc has no shape to correlate with; its gap is
 the share of the time the tension leaves the band of +-25 % (+0.1) around its median (the
 band of the ``flatness`` metric), x 100.
 
@@ -19,7 +22,9 @@ Differences are read off the same z-normalised curves and given in words and sec
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -35,9 +40,21 @@ from hypnoscope.metrics.pressure import (
     uniform_curve,
 )
 
-#: A measured tension curve whose 5-95 % range is below this has proportionally less shape
-#: (tension units: one salient peak).
+#: Below this 5-95 % range (tension units: one salient peak) the curve has no arc to speak of.
 PERCEPTIBLE_RANGE = SALIENT_PROMINENCE
+
+
+def _amplitude_reference() -> float:
+    """The lower quartile of the tension range of the corpus's edited camera clips, from
+    ``intent/data/amplitude.json`` (see ``benchmarks/amplitude_reference.py``)."""
+    doc = json.loads(resources.files("hypnoscope.intent").joinpath(
+        "data/amplitude.json").read_text(encoding="utf-8"))
+    return float(doc["edited_quartiles"][0])
+
+
+#: A measured tension curve whose 5-95 % range is below this counts in proportion as a
+#: shape (tension units): three quarters of the edited camera clips of the corpus swing more.
+AMPLITUDE_REF = _amplitude_reference()
 #: Minimum prominence of a peak of a z-normalised curve, standard deviations.
 PEAK_Z = 0.5
 #: Shortest disagreement reported, as a share of the clip and in s (the larger applies).
@@ -105,10 +122,10 @@ def zscore(x: np.ndarray) -> np.ndarray:
 
 
 def shape_gap(measured: np.ndarray, intended: np.ndarray,
-              perceptible: float = PERCEPTIBLE_RANGE) -> tuple[float, float]:
+              perceptible: float = AMPLITUDE_REF) -> tuple[float, float]:
     """(gap 0..100, Pearson r) of two curves on the same grid; see the module docstring.
     ``perceptible`` is the 5-95 % range (in the units of ``measured``) below which the
-    measured shape is discounted (0: never)."""
+    measured shape is discounted in proportion (0: never)."""
     m = np.asarray(measured, dtype=float)
     a = np.asarray(intended, dtype=float)
     if len(m) < 3 or a.std() <= 1e-12:
@@ -161,8 +178,13 @@ def gap_from_curve(t: np.ndarray, tension: np.ndarray, duration_s: float,
             diffs.insert(0, Difference("no_arc", float(grid[0]), float(grid[-1]),
                                        f"the tension barely changes (range {rng:.2f} units):"
                                        f" the clip has no arc of its own", 1e9))
+        elif rng < AMPLITUDE_REF:
+            diffs.insert(0, Difference("small_arc", float(grid[0]), float(grid[-1]),
+                                       f"the tension swings {rng:.2f} units, less than edited"
+                                       f" camera footage ({AMPLITUDE_REF:.2f}): the arc is "
+                                       f"faint", 1e8))
     diffs = sorted(diffs, key=lambda d: -d.severity)[:MAX_DIFFERENCES]
-    diffs.sort(key=lambda d: (d.kind != "no_arc", d.start_s))
+    diffs.sort(key=lambda d: (d.kind not in ("no_arc", "small_arc"), d.start_s))
     return IntentGap(arc, score, r, rng, duration_s, diffs, grid, zscore(m), zscore(a))
 
 

@@ -173,9 +173,11 @@ def _native_frames(reader: VideoReader, src: SourceFrames):
 
 # -- audio --------------------------------------------------------------------------------
 
-def read_audio(path: str) -> tuple[np.ndarray, int, str, float]:
+def read_audio(path: str, rate: int | None = None,
+               layout: str | None = None) -> tuple[np.ndarray, int, str, float]:
     """All audio of ``path`` as float32 (channels, samples), its rate, layout, and the start
-    of the audio relative to the first video frame (s)."""
+    of the audio relative to the first video frame (s); resampled to ``rate`` and ``layout``
+    when given."""
     with av.open(path, metadata_errors="ignore") as c:
         a = c.streams.audio[0]
         v0 = None
@@ -184,8 +186,9 @@ def read_audio(path: str) -> tuple[np.ndarray, int, str, float]:
                 v0 = fr.time
                 break
             c.seek(0)
-        rate = a.codec_context.sample_rate or a.rate
-        layout = a.codec_context.layout.name if a.codec_context.layout else "stereo"
+        rate = rate or a.codec_context.sample_rate or a.rate
+        layout = layout or (a.codec_context.layout.name if a.codec_context.layout
+                            else "stereo")
         res = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         chunks = []
         a0 = None

@@ -52,6 +52,7 @@ class SteerResult:
     total_s: float
     render: dict[str, Any]
     plan_path: str | None = None
+    otio_path: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -79,21 +80,24 @@ class SteerResult:
             "render": self.render,
             "search": {"evaluations": self.evaluations, "seconds": round(self.search_s, 2)},
             "seconds": round(self.total_s, 2),
+            "otio": self.otio_path,
             "notes": list(self.notes),
         }
 
 
 def steer(path: str | os.PathLike, arc: Arc | str, out: str | os.PathLike, *,
-          plan_out: str | os.PathLike | None = None, min_duration: float = 0.6,
+          plan_out: str | os.PathLike | None = None,
+          otio_out: str | os.PathLike | None = None, min_duration: float = 0.6,
           max_duration: float = 1.5, min_speed: float = 0.25, max_speed: float = 4.0,
           max_evals: int = DEFAULT_MAX_EVALS, budget_s: float | None = None,
           height: int = DEFAULT_HEIGHT, audio: bool = True,
           on_stage: Callable[[str], None] | None = None) -> SteerResult:
     """Re-time the video at ``path`` toward ``arc`` (an :class:`Arc`, a preset name or a
-    .json/.csv path) and write it to ``out`` (MP4); write the plan to ``plan_out`` when
-    given. Output duration stays within ``min_duration``..``max_duration`` x the input's
-    and every speed within ``min_speed``..``max_speed``; the search measures at most
-    ``max_evals`` candidates (and stops after about ``budget_s`` s when given).
+    .json/.csv path) and write it to ``out`` (MP4); write the plan to ``plan_out`` (JSON)
+    and ``otio_out`` (OpenTimelineIO) when given. Output duration stays within
+    ``min_duration``..``max_duration`` x the input's and every speed within
+    ``min_speed``..``max_speed``; the search measures at most ``max_evals`` candidates
+    (and stops after about ``budget_s`` s when given).
 
     Raises :class:`hypnoscope.VideoError` for an unusable video, :class:`ArcError` for a
     bad arc and ValueError for impossible limits."""
@@ -128,6 +132,11 @@ def steer(path: str | os.PathLike, arc: Arc | str, out: str | os.PathLike, *,
                          gap_after=gap_after, analysis_after=after,
                          evaluations=found.evaluations, search_s=found.seconds,
                          total_s=0.0, render=render, notes=notes)
+    if otio_out is not None:
+        from hypnoscope.intent.otio import steer_timeline, write_timeline
+
+        result.otio_path = write_timeline(
+            steer_timeline(best.plan, path, src.fps, name=os.path.basename(out)), otio_out)
     result.total_s = time.perf_counter() - t0
     if plan_out is not None:
         plan_out = os.fspath(plan_out)
