@@ -188,3 +188,55 @@ def test_cli_edit_skips_a_broken_clip_and_refuses_a_single_one(shots, tmp_path):
     p = run_cli("edit", str(shots["calm0"]), str(shots["calm1"]), "--arc", "nope", "-o",
                 str(tmp_path / "x.mp4"))
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+def write_with_tone(path, frames, amp: float, rate: int, layout: str) -> str:
+    """``frames`` at FPS with a 440 Hz tone of amplitude ``amp`` all along."""
+    from fractions import Fraction
+    n = int(len(frames) / FPS * rate)
+    tone = (amp * np.sin(2 * np.pi * 440 * np.arange(n) / rate)).astype(np.float32)
+    chans = 1 if layout == "mono" else 2
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("libx264", rate=FPS)
+        vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
+        a_s = c.add_stream("aac", rate=rate)
+        a_s.layout = layout
+        for f in frames:
+            for p in vs.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                c.mux(p)
+        for p in vs.encode():
+            c.mux(p)
+        for i in range(0, n, 1024):
+            block = np.repeat(tone[None, i:i + 1024], chans, axis=0)
+            fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format="fltp",
+                                            layout=layout)
+            fr.sample_rate, fr.pts, fr.time_base = rate, i, Fraction(1, rate)
+            for p in a_s.encode(fr):
+                c.mux(p)
+        for p in a_s.encode(None):
+            c.mux(p)
+    return str(path)
+
+
+def test_audio_is_kept_per_shot_or_dropped_with_a_notice(tmp_path, shots):
+    amps = [0.02, 0.1, 0.4]
+    paths = [write_with_tone(tmp_path / f"a{k}.mp4", drift(50 + k, 2.5, 0.5 + k), a,
+                             rate, layout)
+             for k, (a, rate, layout) in enumerate(zip(amps, (16000, 22050, 16000),
+                                                       ("mono", "stereo", "mono"),
+                                                       strict=True))]
+    r = hypnoscope.edit(paths, "slow-burn", tmp_path / "tones.mp4", max_evals=6)
+    assert r.render["audio"].startswith("kept")
+    with av.open(r.output) as c:
+        y = np.concatenate([f.to_ndarray().mean(axis=0) for f in c.decode(audio=0)])
+        rate = c.streams.audio[0].rate
+    assert abs(len(y) / rate - r.render["duration_s"]) < 0.1
+    for s, start in zip(r.plan.shots, r.plan.starts(), strict=True):
+        a, b = int((start + 0.1) * rate), int((start + s.play_s - 0.1) * rate)
+        if b - a > rate // 10:
+            level = np.sqrt(np.mean(y[a:b] ** 2)) * np.sqrt(2)
+            assert level == pytest.approx(amps[s.clip], rel=0.35), (s, level)
+    notes = []
+    r = hypnoscope.edit([paths[0], shots["calm0"]], "twist", tmp_path / "mixed.mp4",
+                        max_evals=4, keep_order=True, on_notice=notes.append)
+    assert r.render["audio"].startswith("dropped") and any("audio" in n for n in notes)

@@ -8,7 +8,8 @@
    on its assembled frames.
 4. The best edit is written (H.264 MP4, audio per shot), with its plan as JSON (an edit
    decision list) and as an OpenTimelineIO timeline referencing the original clips.
-5. The written file is analyzed with :func:`hypnoscope.analyze`: the gap *after*.
+5. The written file is analyzed with :func:`hypnoscope.analyze` (the cut and surprise
+   extractors, all the tension curve needs): the gap *after*.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from hypnoscope.intent.edit_search import (
 )
 from hypnoscope.intent.edl import EditList
 from hypnoscope.intent.gap import IntentGap, intent_gap
+from hypnoscope.intent.measure import tension_extractors
 from hypnoscope.intent.otio import edit_timeline, write_timeline
 from hypnoscope.intent.render_edit import write_edit_list
 
@@ -201,7 +203,8 @@ def edit(paths: Sequence[str | os.PathLike], arc: Arc | str, out: str | os.PathL
     if not render["audio"].startswith(("kept", "none")):
         notice(f"audio {render['audio']}")
     stage("measuring the piece")
-    after = analyze(out, model=None)
+    # the single pass over the written file, with the extractors the tension curve needs
+    after = analyze(out, model=None, extractors=tension_extractors(), keyframes=False)
     gap_after = intent_gap(after, arc)
     result = EditResult(paths=[c.path for c in clips], output=out, arc=arc, canvas=canvas,
                         plan=best.edl, gap_naive=found.naive.gap, gap_predicted=best.gap,

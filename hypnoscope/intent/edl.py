@@ -69,17 +69,6 @@ class EditList:
         """Output start time of every shot, s."""
         return np.concatenate([[0.0], np.cumsum([s.duration for s in self.shots])[:-1]])
 
-    def source_at(self, shot: int, t_out: float) -> float:
-        """Source time (s) of ``shot``'s clip shown at output time ``t_out`` (s), played
-        past its ends (for a dissolve's handles) and clamped to the clip."""
-        s = self.shots[shot]
-        start = float(self.starts()[shot])
-        if t_out >= start + s.play_s and s.hold_s > 0:
-            src = s.src_out
-        else:
-            src = s.src_in + s.speed * (t_out - start)
-        return float(np.clip(src, 0.0, self.durations[s.clip]))
-
     def frame_plan(self, fps: float) -> list[tuple[int, float, int, float, float]]:
         """What each output frame shows, at ``fps``: (shot, source time, other shot, other
         source time, weight of the other shot) per frame; other shot -1 outside dissolves.
