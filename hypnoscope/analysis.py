@@ -141,6 +141,38 @@ DOCUMENT_KEYS = frozenset({"schema_version", "hypnoscope_version", "source", "op
                            "windows", "keyframes"})
 
 
+#: What each top-level key of a schema-1 document holds (``keyframes`` and extras optional).
+_REQUIRED: dict[str, type] = {"schema_version": str, "source": dict, "options": dict,
+                              "frames": dict, "series": dict, "events": dict,
+                              "metrics": dict, "windows": dict}
+
+
+def check_document(doc: Any) -> None:
+    """Raise ValueError (one line, the cause) unless ``doc`` is an analysis document this
+    version reads: a dict whose ``schema_version`` has the major version of
+    :data:`SCHEMA_VERSION` (a later minor version only adds keys) and holds every key of
+    :meth:`Analysis.to_dict` with the right type."""
+    if not isinstance(doc, dict):
+        raise ValueError(f"a JSON {type(doc).__name__}, not an analysis document (an object)")
+    if "schema_version" not in doc:
+        raise ValueError("no schema_version: not a hypnoscope analysis document")
+    version = doc["schema_version"]
+    major = SCHEMA_VERSION.split(".")[0]
+    if not isinstance(version, str) or version.split(".")[0] != major:
+        raise ValueError(f"schema_version {json.dumps(version)[:40]} is not one this "
+                         f"hypnoscope reads ({major}.x; it writes {SCHEMA_VERSION})")
+    for key, kind in _REQUIRED.items():
+        if key not in doc:
+            raise ValueError(f"schema {version} document without its {key!r} part")
+        if not isinstance(doc[key], kind):
+            raise ValueError(f"{key!r} is a JSON {type(doc[key]).__name__}, not an "
+                             f"{'object' if kind is dict else 'string'}")
+    if not isinstance(doc["frames"].get("t"), list):
+        raise ValueError("'frames' has no list of times 't'")
+    if not isinstance(doc["windows"].get("items", []), list):
+        raise ValueError("'windows' has no list of 'items'")
+
+
 def _value(x: Any) -> float:
     return float("nan") if x is None else float(x)
 

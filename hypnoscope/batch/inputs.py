@@ -71,10 +71,10 @@ def walk_folder(root: Path) -> Iterator[InputFile]:
 def read_list(list_path: Path) -> Iterator[InputFile]:
     """The files named in a ``.txt`` or ``.csv``/``.tsv`` list (see the module docstring)."""
     base = list_path.parent
-    try:
-        text = list_path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{list_path}: cannot read the list ({e})") from e
+    try:  # a name that is not UTF-8 keeps its bytes (surrogate escapes), as os.listdir does
+        text = list_path.read_bytes().decode("utf-8-sig", "surrogateescape")
+    except OSError as e:
+        raise InputError(f"{list_path}: cannot read the list ({e.strerror or e})") from e
     suffix = list_path.suffix.lower()
     if suffix in {".txt", ".list"}:
         for line in text.splitlines():

@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 
 from hypnoscope._version import __version__
+from hypnoscope.report.paths import path_text, plain_text
 
 #: Version of the table layout below; bumped (with a migration) if a table changes.
 STORE_SCHEMA_VERSION = "1"
@@ -105,6 +106,79 @@ class StoreBusy(RuntimeError):
     """Another process is writing the database."""
 
 
+class NotAStore(ValueError):
+    """The file is not a hypnoscope results database (another program's DuckDB, a SQLite
+    or text file, a newer store layout): ``str(err)`` names it and says what it is."""
+
+
+#: Settings of every DuckDB connection: DuckDB never installs or loads an extension on its
+#: own (which would download it), whatever a query or a file asks for.
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to ``path`` with :data:`DUCKDB_CONFIG`."""
+    return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
+
+
+def store_problem(path: str | os.PathLike) -> str | None:
+    """What makes the existing file ``path`` unusable as a results database (None when it
+    is one, or when it cannot be looked at now because a writer holds it). Reads only: a
+    foreign database is recognised before anything is written to it."""
+    from hypnoscope.report.paths import path_text
+
+    p = Path(path)
+    name = path_text(p)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+    except IsADirectoryError:
+        return f"{name}: is a folder, not a database file"
+    except OSError as e:
+        return f"{name}: cannot be read ({e.strerror or e})"
+    if not head:
+        return f"{name}: an empty file, not a DuckDB database"
+    if head.startswith(b"SQLite format 3"):
+        return f"{name}: a SQLite database, not a DuckDB one (hypnoscope results are DuckDB)"
+    if head[8:12] != b"DUCK":
+        kind = "a text file" if _looks_like_text(p) else "not a DuckDB database"
+        return f"{name}: {kind}, not a hypnoscope results database"
+    try:
+        con = connect(p, read_only=True)
+    except duckdb.Error as e:
+        if "lock" in str(e).lower() or isinstance(e, duckdb.ConnectionException):
+            return None  # a writer holds it (maybe this process): the lock says who
+        return f"{name}: DuckDB cannot open it ({' '.join(str(e).split())[:200]})"
+    try:
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        if not tables:
+            return None  # an empty database: ours to fill
+        version = None
+        if "meta" in tables:
+            with contextlib.suppress(duckdb.Error):
+                row = con.execute("SELECT value FROM meta WHERE key = "
+                                  "'store_schema_version'").fetchone()
+                version = row[0] if row else None
+    finally:
+        con.close()
+    if version is None:
+        shown = ", ".join(sorted(tables)[:6]) + (", ..." if len(tables) > 6 else "")
+        return (f"{name}: a DuckDB database of another program (tables {shown}; no "
+                f"meta.store_schema_version), not a hypnoscope results database")
+    if str(version) != STORE_SCHEMA_VERSION:
+        return (f"{name}: a results database of store layout {version}; this hypnoscope "
+                f"reads layout {STORE_SCHEMA_VERSION}")
+    return None
+
+
+def _looks_like_text(p: Path) -> bool:
+    with contextlib.suppress(OSError, UnicodeDecodeError), open(p, "rb") as fh:
+        fh.read(4096).decode("utf-8")
+        return True
+    return False
+
+
 def analysis_key(options: dict[str, Any], version: str = __version__) -> str:
     """12 hex digits naming the analysis: a hash of the options and the hypnoscope version.
 
@@ -124,7 +198,7 @@ def video_id(content_hash: str | None, key: str, path: str) -> str:
     """The row key of a video: its content hash (or, if unreadable, its path) + the key."""
     if content_hash:
         return f"{content_hash[:40]}:{key}"
-    return "path-" + hashlib.sha256(path.encode()).hexdigest()[:35] + f":{key}"
+    return "path-" + hashlib.sha256(os.fsencode(path)).hexdigest()[:35] + f":{key}"
 
 
 def _finite(x: Any) -> float | None:
@@ -162,11 +236,15 @@ class Store:
         self._lock_file = None
         self._metric_info: dict[str, tuple] = {}  # what metric_info holds, once written
         if read_only and not self.path.exists():
-            raise FileNotFoundError(f"{self.path}: no such database")
+            raise FileNotFoundError(f"{path_text(self.path)}: no such database")
+        if self.path.exists():
+            problem = store_problem(self.path)
+            if problem:
+                raise NotAStore(problem)
         if not read_only:
             self._take_lock()
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = connect(self.path, read_only=read_only)
         except duckdb.IOException as e:
             self._release_lock()
             if "lock" in str(e).lower():
@@ -235,9 +313,11 @@ class Store:
     # -- what is already known -----------------------------------------------------------
     def file_hashes(self) -> dict[str, tuple[int, int, str]]:
         """path → (size, mtime_ns, content hash) for every file seen before."""
+        from hypnoscope.report.paths import path_from_text
+
         rows = self.con.execute("SELECT path, size_bytes, mtime_ns, content_hash FROM files "
                                 "WHERE content_hash IS NOT NULL").fetchall()
-        return {p: (s, m, h) for p, s, m, h in rows}
+        return {path_from_text(p): (s, m, h) for p, s, m, h in rows}
 
     def statuses(self, key: str) -> dict[str, str]:
         """video_id → status for every video analyzed with analysis key ``key``."""
@@ -252,8 +332,8 @@ class Store:
             "INSERT INTO runs (run_id, started_at, status, command, engine, workers, options, "
             "analysis_key, hypnoscope_version, host) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, "
             "?, ?)",
-            [run_id, _now(), command, engine, workers, json.dumps(options), key, __version__,
-             socket.gethostname()])
+            [run_id, _now(), plain_text(command), engine, workers, json.dumps(options), key,
+             __version__, socket.gethostname()])
 
     def finish_run(self, run_id: str, status: str, *, n_inputs: int, n_ok: int,
                    n_failed: int, n_skipped: int) -> None:
@@ -267,7 +347,8 @@ class Store:
         if item.content_hash and item.size_bytes is not None:
             from hypnoscope.batch.inputs import HASH_SCHEME
             self.con.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                             [item.path, item.size_bytes, item.mtime_ns, item.content_hash,
+                             [path_text(item.path), item.size_bytes, item.mtime_ns,
+                              item.content_hash,
                               HASH_SCHEME, _now()])
 
     def write_result(self, item: Item, key: str, result: dict[str, Any], *, run_id: str,
@@ -294,24 +375,26 @@ class Store:
     def _write_video_row(self, vid: str, item: Item, key: str, result: dict[str, Any],
                          run_id: str) -> None:
         ok = bool(result.get("ok"))
-        facts = result.get("source") or {}
+        facts = dict(result.get("source") or {})
+        if "path" in facts:
+            facts["path"] = path_text(facts["path"])
         extras = result.get("extras") or {}
         now = _now()
         row: dict[str, Any] = {
             "video_id": vid, "content_hash": item.content_hash, "analysis_key": key,
-            "path": item.path, "file_name": os.path.basename(item.path),
+            "path": path_text(item.path), "file_name": path_text(os.path.basename(item.path)),
             "size_bytes": item.size_bytes, "status": "ok" if ok else "failed",
             "error_kind": None if ok else result.get("kind", "error"),
-            "error": None if ok else result.get("error", ""),
-            "label": item.label, "source": item.source, "folder": item.folder,
-            "extra": json.dumps(item.extra) if item.extra else None,
+            "error": None if ok else plain_text(str(result.get("error", ""))),
+            **_tags(item),
+            "extra": _json(item.extra) if item.extra else None,
             **{c: _fact(facts.get(c), t) for c, t in SOURCE_COLUMNS.items()},
-            "source_facts": json.dumps(facts, allow_nan=False, default=str) if facts else None,
+            "source_facts": _json(facts) if facts else None,
             "frame_times": result.get("times") if ok else None,
             "options": json.dumps(result.get("options") or {}),
             "hypnoscope_version": result.get("hypnoscope_version") or __version__,
             "schema_version": result.get("schema_version"),
-            "document": json.dumps(extras, allow_nan=False, default=str) if extras else None,
+            "document": _json(extras) if extras else None,
             "elapsed_s": _finite(result.get("elapsed_s")),
             "worker": result.get("worker") or (f"{socket.gethostname()}:{result['worker_pid']}"
                                                if result.get("worker_pid") else None),
@@ -374,6 +457,7 @@ class Store:
     def retag(self, vid: str, item: Item) -> None:
         """A file already analyzed was seen again (maybe moved, renamed or re-tagged):
         record its current path and any tags given now, without analyzing it again."""
+        tags = _tags(item)
         with self.transaction():
             self._write_file(item)
             self.con.execute(
@@ -384,10 +468,10 @@ class Store:
                 "source IS DISTINCT FROM coalesce(?, source) OR "
                 "folder IS DISTINCT FROM coalesce(?, folder) OR "
                 "extra IS DISTINCT FROM coalesce(?, extra))",
-                [item.path, os.path.basename(item.path), item.label, item.source, item.folder,
-                 json.dumps(item.extra) if item.extra else None, _now(), vid,
-                 item.path, item.label, item.source, item.folder,
-                 json.dumps(item.extra) if item.extra else None])
+                [path_text(item.path), path_text(os.path.basename(item.path)), *tags.values(),
+                 _json(item.extra) if item.extra else None, _now(), vid,
+                 path_text(item.path), *tags.values(),
+                 _json(item.extra) if item.extra else None])
 
     # -- reading -------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | None = None
@@ -405,19 +489,60 @@ class Store:
         written = []
         for table in TABLES:
             target = out / f"{table}.parquet"
-            self.con.execute(f"COPY {table} TO '{_sql_str(target)}' (FORMAT PARQUET)")
+            with _atomic_target(target) as tmp:
+                self.con.execute(f"COPY {table} TO '{_sql_str(tmp)}' (FORMAT PARQUET)")
             written.append(target)
         n_metrics = self.con.execute("SELECT count(DISTINCT metric) FROM metrics").fetchone()[0]
         target = out / "video_metrics.parquet"
         if n_metrics:
-            self.con.execute(
-                f"COPY (SELECT v.video_id, v.path, v.label, v.source, v.folder, m.* "
-                f"EXCLUDE (video_id) FROM videos v JOIN (PIVOT (SELECT video_id, metric, value "
-                f"FROM metrics WHERE window_index = -1) ON metric USING first(value) "
-                f"GROUP BY video_id) m USING (video_id)) TO '{_sql_str(target)}' "
-                f"(FORMAT PARQUET)")
+            with _atomic_target(target) as tmp:
+                self.con.execute(
+                    f"COPY (SELECT v.video_id, v.path, v.label, v.source, v.folder, m.* "
+                    f"EXCLUDE (video_id) FROM videos v JOIN (PIVOT (SELECT video_id, metric, "
+                    f"value FROM metrics WHERE window_index = -1) ON metric USING first(value) "
+                    f"GROUP BY video_id) m USING (video_id)) TO '{_sql_str(tmp)}' "
+                    f"(FORMAT PARQUET)")
             written.append(target)
         return written
+
+
+@contextlib.contextmanager
+def _atomic_target(target: Path) -> Iterator[Path]:
+    """A hidden temporary path beside ``target``, renamed to it when the block succeeds
+    and removed when it fails: a file written whole or not at all."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _json(obj: Any) -> str:
+    """``obj`` as JSON that DuckDB accepts: a string with a surrogate escape (a byte of a
+    file name that is not UTF-8) is written with ``\\xNN`` instead (see plain_text)."""
+    text = json.dumps(obj, allow_nan=False, default=str)
+    if "\\ud" not in text:
+        return text
+    return json.dumps(_plain_strings(obj), allow_nan=False, default=str)
+
+
+def _plain_strings(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return plain_text(obj)
+    if isinstance(obj, dict):
+        return {plain_text(str(k)): _plain_strings(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain_strings(v) for v in obj]
+    return obj
+
+
+def _tags(item: Item) -> dict[str, str | None]:
+    """The label, source and folder of ``item`` as the store keeps them (valid UTF-8)."""
+    return {"label": None if item.label is None else plain_text(item.label),
+            "source": None if item.source is None else plain_text(item.source),
+            "folder": None if item.folder is None else path_text(item.folder)}
 
 
 def _sql_str(p: Path) -> str:

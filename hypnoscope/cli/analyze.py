@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,6 +22,7 @@ from hypnoscope.cli.options import (
     error_line,
     model_or_exit,
     one_line,
+    output_or_exit,
 )
 
 if TYPE_CHECKING:
@@ -41,7 +41,11 @@ def analyze_one(path: str, console: Console, *, show_progress: bool, debug: bool
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                           TextColumn("{task.completed:.1f}/{task.total:.1f} s"),
                           TimeRemainingColumn(), console=console, transient=True) as bar:
-                task = bar.add_task(Path(path).name, total=1.0)
+                from rich.markup import escape
+
+                from hypnoscope.report.paths import path_text
+
+                task = bar.add_task(escape(path_text(Path(path).name)), total=1.0)
 
                 def on_progress(t: float, total: float) -> None:
                     bar.update(task, completed=t, total=max(total, 1e-3))
@@ -55,13 +59,15 @@ def analyze_one(path: str, console: Console, *, show_progress: bool, debug: bool
         return None
 
 
-def write_json(out: Path, docs: list[dict]) -> None:
-    """One document for one file, a list for several."""
-    payload = docs[0] if len(docs) == 1 else docs
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=1, allow_nan=False))
-    os.replace(tmp, out)
+def write_json(out: Path, docs: list[dict], *, several: bool | None = None) -> None:
+    """Write the documents atomically: one document when one video was given, else a list
+    (of the videos that were analyzed, in order; maybe empty), whatever number of them
+    succeeded, so that the shape depends only on the command line."""
+    from hypnoscope.report.output import write_atomic
+
+    several = len(docs) != 1 if several is None else several
+    payload = docs if several else docs[0]
+    write_atomic(out, json.dumps(payload, indent=1, allow_nan=False))
 
 
 def analyze_cmd(
@@ -87,12 +93,16 @@ def analyze_cmd(
                         "of the one shipped in the package.")] = None,
 ):
     """Analyze videos: print a summary of each and optionally write JSON and HTML."""
+    from hypnoscope.report.paths import path_text
     from hypnoscope.report.terminal import print_analysis
 
     the_arc = arc_or_exit(arc) if arc is not None else None
     the_model = model_or_exit(model) if model is not None else "default"
     console = Console()
     targets = _report_targets(report, paths)
+    output_or_exit(json_out, "--json")
+    for target in targets or []:
+        output_or_exit(target, "--report")
     show_progress = console.is_terminal and not quiet
     results: list[Analysis] = []
     failed = 0
@@ -116,8 +126,13 @@ def analyze_cmd(
         arc_pts = the_arc.points(a.source.duration_s) if the_arc is not None else None
         if targets is not None and not write_clip_report(a, targets[i], arc=arc_pts):
             failed += 1
-    if json_out is not None and results:
-        write_json(json_out, [a.to_dict(keyframes=json_keyframes) for a in results])
+    if json_out is not None and (results or len(paths) > 1):
+        try:
+            write_json(json_out, [a.to_dict(keyframes=json_keyframes) for a in results],
+                       several=len(paths) > 1)
+        except OSError as e:
+            one_line(f"{path_text(json_out)}: cannot write the JSON ({e.strerror or e})")
+            failed += 1
     raise typer.Exit(1 if failed else 0)
 
 
@@ -135,11 +150,12 @@ def _report_targets(report: Path | None, paths: list[str]) -> list[Path] | None:
 def write_clip_report(a: Analysis, out: Path, arc=None) -> bool:
     """Render and write the HTML report of ``a``; on failure one line on stderr, False."""
     from hypnoscope.report.html import render_clip_report, write_html
+    from hypnoscope.report.paths import path_text
 
     try:
         write_html(out, render_clip_report(a, arc=arc))
     except OSError as e:
-        one_line(f"{out}: cannot write the report ({e.strerror or e})")
+        one_line(f"{path_text(out)}: cannot write the report ({e.strerror or e})")
         return False
     return True
 
@@ -160,6 +176,7 @@ def report_cmd(
 
     if (document is None) == (db is None) or (db is not None) != (video is not None):
         raise typer.BadParameter("give either a JSON document, or --db with --video")
+    output_or_exit(out, "--out")
     try:
         if document is not None:
             analyses = load_json_analyses(document)
@@ -173,9 +190,12 @@ def report_cmd(
         one_line(str(e))
         raise typer.Exit(1) from None
     target = out or Path((Path(a.source.path).stem or "report") + ".html")
+    output_or_exit(target, "--out")
     if not write_clip_report(a, target):
         raise typer.Exit(1)
-    Console().print(f"wrote {target}", markup=False, highlight=False)
+    from hypnoscope.report.paths import path_text
+
+    Console().print(f"wrote {path_text(target)}", markup=False, highlight=False)
 
 
 def compare_cmd(
@@ -208,6 +228,9 @@ def compare_cmd(
     the first group is the reference. Example: compare camera/*.json --vs ai/*.json
     --report cmp.html; or compare --db corpus.duckdb --by label (with the thesis
     scorecard)."""
+    output_or_exit(report, "--report")
+    output_or_exit(json_out, "--json")
+    output_or_exit(markdown, "--markdown")
     if db is not None:
         from hypnoscope.cli.scoring import compare_db
 
@@ -242,7 +265,7 @@ def compare_cmd(
                 try:
                     analyses += load_json_analyses(p)
                 except (OSError, ValueError) as e:
-                    one_line(f"{p}: {e}")
+                    one_line(str(e))
                     failed += 1
                 continue
             a = analyze_one(p, console, show_progress=False, debug=False, keyframes=False)
@@ -258,6 +281,7 @@ def compare_cmd(
                                          "windows" if windows else "videos"))
     if report is not None:
         from hypnoscope.report.html import render_compare_report, write_html
+        from hypnoscope.report.paths import path_text
 
         try:
             write_html(report, render_compare_report(
@@ -266,7 +290,7 @@ def compare_cmd(
         except OSError as e:
             one_line(f"{report}: cannot write the report ({e.strerror or e})")
             raise typer.Exit(1) from None
-        console.print(f"wrote {report}", markup=False, highlight=False)
+        console.print(f"wrote {path_text(report)}", markup=False, highlight=False)
     raise typer.Exit(1 if failed else 0)
 
 

@@ -22,7 +22,9 @@ from hypnoscope.cli.options import (
     HeightOption,
     WindowOption,
     one_line,
+    output_or_exit,
 )
+from hypnoscope.report.paths import path_text
 
 DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB results file.")]
 
@@ -30,15 +32,15 @@ DbOption = Annotated[Path, typer.Option("--db", help="The DuckDB results file.")
 def _open_read_only(db: Path):
     import duckdb
 
-    from hypnoscope.batch.store import Store, StoreBusy
+    from hypnoscope.batch.store import NotAStore, Store, StoreBusy
 
     try:
         return Store(db, read_only=True)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, NotAStore) as e:
         one_line(str(e))
         raise typer.Exit(2) from None
     except (StoreBusy, duckdb.IOException) as e:
-        one_line(f"{db}: cannot open for reading ({' '.join(str(e).split())[:300]}); a "
+        one_line(f"{path_text(db)}: cannot open for reading ({' '.join(str(e).split())[:300]}); a "
                  f"batch writing it holds the lock until it ends")
         raise typer.Exit(1) from None
 
@@ -79,9 +81,10 @@ def batch_cmd(
 
     from hypnoscope.batch.inputs import InputError
     from hypnoscope.batch.run import BatchOptions, default_workers, parse_size, run_batch
-    from hypnoscope.batch.store import StoreBusy
+    from hypnoscope.batch.store import NotAStore, StoreBusy
     from hypnoscope.report.batch_progress import PlainReporter, QuietReporter, RichReporter
 
+    output_or_exit(db, "--db")
     if engine not in {"local", "ray"}:
         one_line(f"unknown engine {engine!r}: use local or ray")
         raise typer.Exit(2)
@@ -108,6 +111,9 @@ def batch_cmd(
     except StoreBusy as e:
         one_line(str(e))
         raise typer.Exit(1) from None
+    except NotAStore as e:
+        one_line(str(e))
+        raise typer.Exit(2) from None
     except InputError as e:
         one_line(str(e))
         raise typer.Exit(2) from None
@@ -118,7 +124,7 @@ def batch_cmd(
         one_line(f"batch stopped: {e}")
         raise typer.Exit(1) from None
     except duckdb.Error as e:  # not a DuckDB file, disk full, ...
-        one_line(f"{db}: database error: {' '.join(str(e).split())[:300]}")
+        one_line(f"{path_text(db)}: database error: {' '.join(str(e).split())[:300]}")
         raise typer.Exit(1) from None
     raise typer.Exit(summary.exit_code)
 
@@ -246,6 +252,7 @@ def export_cmd(
     parquet: Annotated[Path, typer.Option("--parquet", help="Folder for the Parquet files.")],
 ):
     """Write every table (and video_metrics, one column per metric) as Parquet files."""
+    output_or_exit(parquet, "--parquet", folder=True)
     with _open_read_only(db) as store:
         written = store.export_parquet(parquet)
     for p in written:

@@ -38,7 +38,9 @@ def run_demo(folder: Path, console: Console, write_json: bool = True,
             a = analyze(path)
         analyses.append(a)
         if write_json:
-            path.with_suffix(".json").write_text(json.dumps(a.to_dict(), indent=1))
+            from hypnoscope.report.output import write_atomic
+
+            write_atomic(path.with_suffix(".json"), json.dumps(a.to_dict(), indent=1))
         if write_report:
             from hypnoscope.report.html import render_clip_report, write_html
 
@@ -57,6 +59,9 @@ def demo_cmd(
                                            help="Also write each analysis as JSON.")] = True,
 ):
     """Write two synthetic clips (hypnotic vs edited camera) and analyze them side by side."""
+    from hypnoscope.cli.options import output_or_exit
+
+    output_or_exit(out, "--out", folder=True)
     raise typer.Exit(run_demo(out, Console(), write_json=json_out))
 
 

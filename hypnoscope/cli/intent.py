@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hypnoscope.cli.options import ARC_HELP, arc_or_exit, error_line, one_line
+from hypnoscope.cli.options import ARC_HELP, arc_or_exit, error_line, one_line, output_or_exit
 
 
 def steer_cmd(
@@ -43,6 +43,9 @@ def steer_cmd(
     the_arc = arc_or_exit(arc)
     plan = plan or out.with_suffix(".plan.json")
     otio = otio or out.with_suffix(".otio")
+    output_or_exit(out, "--out")
+    output_or_exit(plan, "--plan")
+    output_or_exit(otio, "--otio")
     console = Console()
     try:
         with console.status("steering…") if console.is_terminal and not quiet else _Null() as st:
@@ -128,6 +131,9 @@ def edit_cmd(
         raise typer.Exit(2)
     plan = plan or out.with_suffix(".plan.json")
     otio = otio or out.with_suffix(".otio")
+    output_or_exit(out, "--out")
+    output_or_exit(plan, "--plan")
+    output_or_exit(otio, "--otio")
     console = Console()
     try:
         with console.status("editing…") if console.is_terminal and not quiet else _Null() as st:

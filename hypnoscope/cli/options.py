@@ -28,18 +28,38 @@ ARC_HELP = ("Intended arc: setup-payoff, slow-burn, twist, flat, pulse:SECONDS, 
 
 
 def one_line(msg: str) -> None:
-    """Print ``msg`` on stderr as one plain line (whitespace runs folded, never wrapped)."""
-    Console(stderr=True).print(" ".join(str(msg).split()), markup=False, highlight=False,
-                               soft_wrap=True)
+    """Print ``msg`` on stderr as one plain line (whitespace runs folded, never wrapped;
+    a byte of a file name that is not UTF-8 shown as ``\xff``)."""
+    from hypnoscope.report.paths import plain_text
+
+    Console(stderr=True).print(plain_text(" ".join(str(msg).split())), markup=False,
+                               highlight=False, soft_wrap=True)
 
 
 def error_line(path: str, exc: BaseException) -> str:
     """The one-line message for a failure on ``path``."""
     from hypnoscope.errors import VideoError
+    from hypnoscope.report.paths import path_text
 
     if isinstance(exc, VideoError):
         return str(exc)
-    return f"{path}: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())}"
+    return (f"{path_text(path)}: unexpected error: {type(exc).__name__}: "
+            f"{' '.join(str(exc).split())}")
+
+
+def output_or_exit(path: str | Path | None, option: str, *, folder: bool = False) -> None:
+    """Exit with one line on stderr and code 2 when ``path`` (given to ``option``) cannot
+    be written: an existing folder where a file is wanted, a parent that is a file, a folder
+    that is not writable. Called before any work, so a mistake costs nothing."""
+    if path is None:
+        return
+    from hypnoscope.report.output import output_problem
+    from hypnoscope.report.paths import path_text
+
+    problem = output_problem(path, folder=folder)
+    if problem:
+        one_line(f"error: {option} {path_text(path)}: {problem}")
+        raise typer.Exit(2)
 
 
 def arc_or_exit(spec: str):
@@ -64,6 +84,6 @@ def model_or_exit(path: Path):
         raise typer.Exit(2) from None
 
 
-__all__ = ["one_line", "error_line", "arc_or_exit", "model_or_exit", "ARC_HELP",
+__all__ = ["one_line", "error_line", "output_or_exit", "arc_or_exit", "model_or_exit", "ARC_HELP",
            "HeightOption", "FpsOption", "WindowOption", "DEFAULT_HEIGHT", "DEFAULT_FPS",
            "DEFAULT_WINDOW_S"]

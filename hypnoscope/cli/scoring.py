@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hypnoscope.cli.options import model_or_exit, one_line
+from hypnoscope.cli.options import model_or_exit, one_line, output_or_exit
+from hypnoscope.report.output import write_atomic
 
 
 def _command() -> str:
@@ -46,6 +47,7 @@ def train_cmd(
     from hypnoscope.scoring.run import train
 
     out = out or default_model_path()
+    output_or_exit(out, "--out")
     try:
         model = train(db, out, C=c, group_by=group_by, command=_command())
     except (ValueError, FileNotFoundError) as e:
@@ -91,6 +93,9 @@ def evaluate_cmd(
     )
     from hypnoscope.scoring.run import evaluate
 
+    output_or_exit(json_out, "--json")
+    output_or_exit(markdown, "--markdown")
+    output_or_exit(work, "--work", folder=True)
     console = Console()
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         tasks: dict[str, int] = {}
@@ -114,9 +119,9 @@ def evaluate_cmd(
     if res.get("learning_curve"):
         console.print(learning_curve_table(res))
     if json_out:
-        json_out.write_text(json.dumps(res, indent=1))
+        write_atomic(json_out, json.dumps(res, indent=1))
     if markdown:
-        markdown.write_text(evaluation_markdown(res, _command()))
+        write_atomic(markdown, evaluation_markdown(res, _command()))
 
 
 def _judged_model(path: Path | None):
@@ -151,13 +156,13 @@ def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
     if "scorecard" in res:
         console.print(scorecard_table(res["scorecard"]))
     if json_out:
-        json_out.write_text(json.dumps(res, indent=1))
+        write_atomic(json_out, json.dumps(res, indent=1))
     if markdown:
         parts = [f"Produced by `{_command()}`.", ""]
         if "scorecard" in res:
             parts += [scorecard_markdown(res["scorecard"]), ""]
         parts += [compare_markdown(res)]
-        markdown.write_text("\n".join(parts) + "\n")
+        write_atomic(markdown, "\n".join(parts) + "\n")
     if report:
         from hypnoscope.report.html import render_compare_report, write_html
 

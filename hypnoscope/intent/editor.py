@@ -218,9 +218,7 @@ def edit(paths: Sequence[str | os.PathLike], arc: Arc | str, out: str | os.PathL
     if plan_out is not None:
         plan_out = os.fspath(plan_out)
         result.plan_path = plan_out
-        os.makedirs(os.path.dirname(os.path.abspath(plan_out)), exist_ok=True)
-        tmp = plan_out + ".part"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(result.to_dict(), fh, indent=1)
-        os.replace(tmp, plan_out)
+        from hypnoscope.report.output import write_atomic
+
+        write_atomic(plan_out, json.dumps(result.to_dict(), indent=1))
     return result

@@ -141,7 +141,7 @@ def steer(path: str | os.PathLike, arc: Arc | str, out: str | os.PathLike, *,
     if plan_out is not None:
         plan_out = os.fspath(plan_out)
         result.plan_path = plan_out
-        os.makedirs(os.path.dirname(os.path.abspath(plan_out)), exist_ok=True)
-        with open(plan_out, "w", encoding="utf-8") as fh:
-            json.dump(result.to_dict(), fh, indent=1)
+        from hypnoscope.report.output import write_atomic
+
+        write_atomic(plan_out, json.dumps(result.to_dict(), indent=1))
     return result

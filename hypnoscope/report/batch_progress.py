@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hypnoscope.batch.run import BatchOptions, BatchSummary, Reporter
+from hypnoscope.report.paths import path_text, plain_text
 
 
 def rate_line(s: BatchSummary) -> str:
@@ -63,7 +65,7 @@ class RichReporter(Reporter):
                                  console=self.console, transient=False)
         self.progress.start()
         self.task = self.progress.add_task("batch", total=summary.total)
-        self.console.print(f"[dim]{summary.total} file(s) → {summary.db}  "
+        self.console.print(f"[dim]{summary.total} file(s) → {escape(path_text(summary.db))}  "
                            f"(engine {options.engine}, {options.workers} worker(s), "
                            f"timeout {options.timeout:g} s)[/dim]")
 
@@ -72,7 +74,7 @@ class RichReporter(Reporter):
         if self.progress is not None:
             self.progress.update(self.task, completed=summary.done)
         if status == "failed":
-            self.console.print(Text(f"failed {path}: {(result or {}).get('error', '')}",
+            self.console.print(Text(f"failed {path_text(path)}: {_error(result)}",
                                     style="red"), soft_wrap=True)
 
     def finish(self, summary: BatchSummary) -> None:
@@ -92,18 +94,20 @@ class PlainReporter(Reporter):
         print(text, file=self.stream, flush=True)
 
     def start(self, summary: BatchSummary, options: BatchOptions) -> None:
-        self._line(f"batch: {summary.total} file(s) -> {summary.db} (engine {options.engine}, "
+        self._line(f"batch: {summary.total} file(s) -> {path_text(summary.db)} "
+                   f"(engine {options.engine}, "
                    f"{options.workers} worker(s), timeout {options.timeout:g} s)")
 
     def advance(self, summary: BatchSummary, path: str, status: str,
                 result: dict | None = None) -> None:
         n = f"[{summary.done}/{summary.total}]"
+        path = path_text(path)
         if status == "ok":
             facts = (result or {}).get("source") or {}
             self._line(f"{n} ok {path} ({facts.get('frames_decoded', 0)} frames, "
                        f"{(result or {}).get('elapsed_s', 0.0):.2f} s)")
         elif status == "failed":
-            self._line(f"{n} failed {path}: {(result or {}).get('error', '')}")
+            self._line(f"{n} failed {path}: {_error(result)}")
         else:
             self._line(f"{n} {status} {path}")
 
@@ -117,7 +121,7 @@ class QuietReporter(Reporter):
     def advance(self, summary: BatchSummary, path: str, status: str,
                 result: dict | None = None) -> None:
         if status == "failed":
-            print(f"failed {path}: {(result or {}).get('error', '')}", file=sys.stderr)
+            print(f"failed {path_text(path)}: {_error(result)}", file=sys.stderr)
 
 
 def print_summary(s: BatchSummary, console: Console) -> None:
@@ -137,9 +141,14 @@ def print_summary(s: BatchSummary, console: Console) -> None:
         table.add_column("kind")
         table.add_column("reason", overflow="fold")
         for f in s.failures[:50]:
-            table.add_row(f.path, f.kind + (" (earlier)" if f.earlier else ""), f.error)
+            table.add_row(path_text(f.path), f.kind + (" (earlier)" if f.earlier else ""),
+                          plain_text(f.error))
         console.print(table)
         if len(s.failures) > 50:
             console.print(f"... and {len(s.failures) - 50} more; by kind: "
                           + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
-    console.print(Text(f"results: {s.db}", style="dim"))
+    console.print(Text(f"results: {path_text(s.db)}", style="dim"))
+
+
+def _error(result: dict | None) -> str:
+    return plain_text(" ".join(str((result or {}).get("error", "")).split()))

@@ -27,6 +27,7 @@ from hypnoscope.analysis import SCHEMA_VERSION, Analysis
 from hypnoscope.metrics import metric_specs
 from hypnoscope.report import plots
 from hypnoscope.report.curves import CURVES, TENSION
+from hypnoscope.report.paths import path_text
 from hypnoscope.report.stats import compare_groups, effect_label, groups_from_rows
 from hypnoscope.report.terminal import facts_rows, fmt
 from hypnoscope.report.verdict import (
@@ -177,11 +178,20 @@ def _verdict_view(v: Verdict | None) -> dict[str, Any] | None:
 def reproduce_command(a: Analysis) -> str:
     """The command line that re-runs this analysis."""
     o = a.options
-    args = ["hypnoscope", "analyze", a.source.path]
+    args = ["hypnoscope", "analyze"]
     for key, flag in (("fps", "--fps"), ("height", "--height"), ("window_s", "--window")):
         if key in o:
             args += [flag, f"{o[key]:g}" if isinstance(o[key], float) else str(o[key])]
-    return shlex.join(args)
+    return f"{shlex.join(args)} {shell_path(a.source.path)}"
+
+
+def shell_path(path: str) -> str:
+    """``path`` quoted for a POSIX shell; a name with bytes that are not UTF-8 or control
+    characters in bash's ``$'...'`` form (``$'a\\xffb.mp4'``), which gives those bytes back."""
+    text = path_text(path)
+    if text == path:
+        return shlex.quote(path)
+    return "$'" + text.replace("'", "\\'") + "'"
 
 
 def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | None = None,
@@ -221,12 +231,13 @@ def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | Non
                            t, y, cuts, duration, color=c.color, y_floor=c.y_floor,
                            unit=_short_unit(a.series_units.get(name, ""))))})
     f = a.source
-    name = os.path.basename(f.path) or f.path
+    shown = path_text(f.path)
+    name = path_text(os.path.basename(f.path)) or shown
     n_shots = len(cuts) + 1
     verdict = verdict_of(a.extras)
     return {
         "name": name,
-        "path": f.path,
+        "path": shown,
         "summary": [f"{duration:.1f} s" if duration < 120 else plots.clock(duration),
                     f"{n_shots} shot" + ("s" if n_shots != 1 else ""),
                     f"{f.width}×{f.height}", f"{f.container}/{f.codec}",
@@ -245,7 +256,7 @@ def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | Non
         "metric_rows": _metric_rows(a),
         "window_s": a.window_s,
         "n_windows": len(a.windows),
-        "facts": [("file", f.path)] + facts_rows(a),
+        "facts": [("file", shown)] + facts_rows(a),
         "tags": sorted((f.tags or {}).items()),
         "notes": list(f.notes),
         "version": a.version or "unknown",
@@ -369,9 +380,6 @@ def render_compare_report(groups: Mapping[str, Sequence[Mapping[str, Any]]]
 
 def write_html(path: str | os.PathLike, html: str) -> Path:
     """Write ``html`` to ``path`` atomically (parents created); the path written."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    from hypnoscope.report.output import write_atomic
+
+    return write_atomic(path, html)

@@ -1,10 +1,75 @@
-"""Where reports go, and how the compare command reads its groups."""
+"""Where outputs go: checking a target before any work, writing it whole or not at all,
+where reports go, and how the compare command reads its groups."""
 
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from collections.abc import Sequence
 from pathlib import Path
+
+from hypnoscope.report.paths import path_text, plain_text
+
+
+def output_problem(path: str | os.PathLike, *, folder: bool = False) -> str | None:
+    """Why ``path`` cannot be written (None when it can): checked before any work so that a
+    mistake costs nothing. A file target must not be an existing folder or anything but a
+    regular file, and its nearest existing ancestor must be a folder this process may write
+    (missing folders are created on writing); a ``folder`` target must be, or be creatable
+    as, a folder this process may write."""
+    p = Path(os.path.abspath(os.fspath(path)))
+    st = _stat(p)
+    if st is not None:
+        if folder:
+            if not stat.S_ISDIR(st.st_mode):
+                return "exists and is not a folder"
+            if not os.access(p, os.W_OK | os.X_OK):
+                return "the folder is not writable"
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            return "is an existing folder, not a file name"
+        if not stat.S_ISREG(st.st_mode):
+            return "exists and is not a regular file"
+    ancestor = p.parent
+    while (st := _stat(ancestor)) is None and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        return f"{path_text(ancestor)} is a file, not a folder"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"the folder {path_text(ancestor)} is not writable"
+    return None
+
+
+def _stat(p: Path) -> os.stat_result | None:
+    try:
+        return os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:  # no permission to look: let the writer say
+        return None
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` whole or not at all: into a hidden
+    temporary file beside it, then renamed over it; the temporary file is removed on any
+    failure. Missing parent folders are created. Returns the path written."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = plain_text(data).encode("utf-8")
+    tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return out
 
 
 def report_targets(out: Path, sources: Sequence[str]) -> list[Path]:
@@ -50,12 +115,12 @@ def split_groups(args: Sequence[str], by_folder: bool) -> dict[str, list[str]]:
         raise ValueError("say how to group the inputs: A... --vs B..., or --by-folder")
     groups: dict[str, list[str]] = {}
     for p in args:
-        groups.setdefault(Path(p).resolve().parent.name or "/", []).append(p)
+        groups.setdefault(path_text(Path(p).resolve().parent.name) or "/", []).append(p)
     if len(groups) < 2:
         raise ValueError("--by-folder found a single folder: nothing to compare")
     return groups
 
 
 def _common_folder(paths: Sequence[str]) -> str:
-    parents = {Path(p).resolve().parent.name for p in paths}
+    parents = {path_text(Path(p).resolve().parent.name) for p in paths}
     return parents.pop() if len(parents) == 1 else ""

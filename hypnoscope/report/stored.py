@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hypnoscope.analysis import Analysis
+from hypnoscope.report.paths import path_from_text, path_text
 from hypnoscope.signals.keyframes import Keyframe
 
 
@@ -29,14 +30,46 @@ class NotFound(LookupError):
 
 def load_json_analyses(path: str | os.PathLike) -> list[Analysis]:
     """Every analysis in a JSON file written by ``hypnoscope analyze --json`` (one
-    document or a list of them)."""
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    document or a list of them). Raises ValueError (or OSError) with one line naming the
+    file and what is wrong with it: not readable, not JSON, not an analysis document, a
+    schema version this hypnoscope does not read, a part missing."""
+    from hypnoscope.analysis import check_document
+
+    name = path_text(path)
+    try:
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise ValueError(f"{name}: is a folder, not a JSON document") from None
+    except OSError as e:
+        raise ValueError(f"{name}: cannot read ({e.strerror or e})") from None
+    if not raw.strip():
+        raise ValueError(f"{name}: an empty file, not a JSON document")
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        what = "a SQLite database" if raw.startswith(b"SQLite format 3") else "binary data"
+        raise ValueError(f"{name}: {what}, not a JSON document") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{name}: not valid JSON ({e.msg} at line {e.lineno} column "
+                         f"{e.colno})") from None
+    except RecursionError:
+        raise ValueError(f"{name}: JSON nested too deeply") from None
     docs = doc if isinstance(doc, list) else [doc]
+    if not docs:
+        raise ValueError(f"{name}: an empty list, no analysis document in it")
     out = []
-    for d in docs:
-        if not isinstance(d, dict) or "metrics" not in d or "source" not in d:
-            raise ValueError(f"{path}: not a hypnoscope analysis document")
-        out.append(Analysis.from_dict(d))
+    for i, d in enumerate(docs):
+        where = f" (item {i + 1} of {len(docs)})" if isinstance(doc, list) else ""
+        try:
+            check_document(d)
+        except ValueError as e:
+            raise ValueError(f"{name}{where}: {e}") from None
+        try:
+            out.append(Analysis.from_dict(d))
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            detail = " ".join(f"{type(e).__name__}: {e}".split())[:200]
+            raise ValueError(f"{name}{where}: malformed analysis document "
+                             f"({detail})") from None
     return out
 
 
@@ -48,20 +81,21 @@ def _tables(con) -> set[str]:
 def _find_video(con, video: str) -> str:
     """The ``video_id`` of the one stored video that ``video`` names: a video_id, a
     content-hash prefix, a path (as stored, or resolved) or a file name."""
-    resolved = os.path.abspath(video)
+    resolved = path_text(os.path.abspath(video))
+    video = path_text(video)
     rows = con.execute(
         "SELECT video_id, content_hash, status, analyzed_at FROM videos "
         "WHERE video_id = $1 OR starts_with(video_id, $1) OR starts_with(content_hash, $1) "
         "OR path = $1 OR path = $2 OR file_name = $1 ORDER BY analyzed_at DESC",
         [video, resolved]).fetchall()
     if not rows:
-        raise NotFound(f"no stored video matches {video!r}")
+        raise NotFound(f"no stored video matches '{video}'")
     ok = [r for r in rows if r[2] == "ok"]
     if not ok:
-        raise NotFound(f"{video!r}: the stored analysis failed, there is nothing to report")
+        raise NotFound(f"'{video}': the stored analysis failed, there is nothing to report")
     contents = {r[1] or r[0] for r in ok}
     if len(contents) > 1:
-        raise NotFound(f"{video!r} matches {len(contents)} different videos; give more of "
+        raise NotFound(f"'{video}' matches {len(contents)} different videos; give more of "
                        f"the content hash or the full path")
     return ok[0][0]  # the most recent analysis of that content
 
@@ -72,7 +106,7 @@ def document_from_store(con, video_id: str) -> dict[str, Any]:
         "SELECT path, source_facts, frame_times, options, hypnoscope_version, schema_version, "
         "document FROM videos WHERE video_id = ?", [video_id]).fetchone()
     source = json.loads(facts) if facts else {}
-    source["path"] = path or source.get("path", "")
+    source["path"] = path_from_text(path or source.get("path", ""))
     options = json.loads(options) if options else {}
     doc: dict[str, Any] = json.loads(extras) if extras else {}
     metrics: dict[str, Any] = {}
@@ -120,19 +154,11 @@ def document_from_store(con, video_id: str) -> dict[str, Any]:
 def load_stored_analysis(db: str | os.PathLike, video: str) -> Analysis:
     """The analysis of ``video`` (hash prefix, video_id, path or file name) as stored in
     the results database ``db``, without decoding anything."""
-    try:
-        import duckdb
-    except ImportError as e:  # pragma: no cover - duckdb comes with the batch store
-        raise RuntimeError("reading a results database needs the duckdb package") from e
-    if not Path(db).is_file():
-        raise FileNotFoundError(f"{db}: no such database")
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        if "videos" not in _tables(con):
-            raise NotFound(f"{db}: not a hypnoscope results database (no videos table)")
-        return Analysis.from_dict(document_from_store(con, _find_video(con, video)))
-    finally:
-        con.close()
+    from hypnoscope.batch.store import Store
+
+    with Store(db, read_only=True) as store:  # NotAStore for anything but a results store
+        return Analysis.from_dict(document_from_store(store.con, _find_video(store.con,
+                                                                             video)))
 
 
 def metric_rows_of(analyses: Iterable[Analysis], windows: bool = False

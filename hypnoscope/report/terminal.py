@@ -13,6 +13,7 @@ from rich.text import Text
 from hypnoscope.analysis import Analysis
 from hypnoscope.metrics import metric_specs
 from hypnoscope.report.curves import CURVES, TENSION
+from hypnoscope.report.paths import path_text
 from hypnoscope.report.verdict import Verdict, verdict_of
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -173,7 +174,7 @@ def analysis_panel(a: Analysis) -> Group:
         metrics.add_row(factor if factor != last else "", name, fmt(value),
                         spec.unit if spec else "")
         last = factor
-    title = Text(a.source.path, style="bold")
+    title = Text(path_text(a.source.path), style="bold")
     return Group(title, verdict_panel(verdict_of(a.extras)), facts, metrics)
 
 

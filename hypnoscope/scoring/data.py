@@ -33,11 +33,11 @@ def load_records(db: str | Path, where: str = "",
     A database keeps the results of every analysis (options and hypnoscope version) it ran,
     so the same file can be there twice, measured by different code. Only one analysis is
     read: ``analysis_key``, by default the one that analyzed a file most recently."""
-    import duckdb
+    from hypnoscope.batch.store import Store
+    from hypnoscope.report.paths import path_from_text
 
-    if not Path(db).is_file():
-        raise FileNotFoundError(f"{db}: no such database")
-    con = duckdb.connect(str(db), read_only=True)
+    store = Store(db, read_only=True)  # FileNotFoundError, NotAStore (a ValueError)
+    con = store.con
     try:
         if analysis_key is None:
             latest = con.execute(
@@ -62,13 +62,13 @@ def load_records(db: str | Path, where: str = "",
                 [analysis_key]).fetchall():
             events.setdefault(vid, {}).setdefault(ev, []).append(float(t))
     finally:
-        con.close()
+        store.close()
     out = []
     for vid, path, label, source, facts, times, duration, extra in videos:
         t = np.asarray(times or [], dtype=float)
         sig = SignalSet(t=t, series=series.get(vid, {}), events=events.get(vid, {}),
                         start=0.0, end=float(duration or (t[-1] if len(t) else 0.0)))
-        out.append(Record(vid, path, label, source,
+        out.append(Record(vid, path_from_text(path), label, source,
                           json.loads(facts) if isinstance(facts, str) else (facts or {}),
                           sig, json.loads(extra) if isinstance(extra, str) else (extra or {})))
     return out

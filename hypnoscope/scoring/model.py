@@ -45,7 +45,10 @@ class Model:
         return json.dumps(asdict(self), indent=1, allow_nan=False)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
+        """Write the model to ``path`` whole or not at all."""
+        from hypnoscope.report.output import write_atomic
+
+        write_atomic(path, self.to_json())
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Model:
