@@ -65,23 +65,23 @@ def steer_cmd(
             traceback.print_exc()
         one_line(error_line(video, e))
         raise typer.Exit(1) from None
-    print(f"intent gap before: {r.gap_before.score:.1f}/100  after: {r.gap_after.score:.1f}/100"
+    _say(f"intent gap before: {r.gap_before.score:.1f}/100  after: {r.gap_after.score:.1f}/100"
           f"  (arc {r.arc.name}; measured on {Path(video).name} and on {out.name})")
     if quiet:
         raise typer.Exit(0)
-    print(f"edit: {r.plan.source_duration:.2f} s -> {r.plan.output_duration:.2f} s, "
+    _say(f"edit: {r.plan.source_duration:.2f} s -> {r.plan.output_duration:.2f} s, "
           f"{r.evaluations} candidate edits measured in {r.search_s:.1f} s "
           f"(total {r.total_s:.1f} s)")
     for line in r.plan.lines():
-        print(f"  {line}")
-    print("after:")
+        _say(f"  {line}")
+    _say("after:")
     for line in r.gap_after.lines()[1:] or ["  (no specific difference)"]:
-        print(line)
-    print(f"audio: {r.render['audio']}")
+        _say(line)
+    _say(f"audio: {r.render['audio']}")
     for note in r.notes:
-        print(f"note: {note}")
+        _say(f"note: {note}")
     if r.plan_path:
-        print(f"plan: {r.plan_path}  timeline: {r.otio_path}")
+        _say(f"plan: {r.plan_path}  timeline: {r.otio_path}")
     raise typer.Exit(0)
 
 
@@ -160,24 +160,24 @@ def edit_cmd(
             traceback.print_exc()
         one_line(error_line(str(out), e))
         raise typer.Exit(1) from None
-    print(f"intent gap of the naive concatenation: {r.gap_naive.score:.1f}/100  of the piece: "
+    _say(f"intent gap of the naive concatenation: {r.gap_naive.score:.1f}/100  of the piece: "
           f"{r.gap_after.score:.1f}/100  (arc {r.arc.name}; measured on the assembled clips "
           f"and on {out.name})")
     if quiet:
         raise typer.Exit(0)
     names = [Path(p).name for p in r.plan.paths]
-    print(f"edit: {len(r.paths)} clips -> {r.plan.output_duration:.2f} s in "
+    _say(f"edit: {len(r.paths)} clips -> {r.plan.output_duration:.2f} s in "
           f"{len(r.plan.shots)} shots at {r.canvas.width}x{r.canvas.height} "
           f"{r.canvas.fps:g} fps; {r.evaluations} candidate edits measured in "
           f"{r.search_s:.1f} s (total {r.total_s:.1f} s)")
     for line in r.plan.lines(names):
-        print(f"  {line}")
-    print(f"tension range of the piece: {r.gap_after.tension_range:.2f} units")
-    print("where the piece still differs from the arc:")
+        _say(f"  {line}")
+    _say(f"tension range of the piece: {r.gap_after.tension_range:.2f} units")
+    _say("where the piece still differs from the arc:")
     for line in r.gap_after.lines()[1:] or ["  (no specific difference)"]:
-        print(line)
-    print(f"audio: {r.render['audio']}")
-    print(f"plan: {r.plan_path}  timeline: {r.otio_path}")
+        _say(line)
+    _say(f"audio: {r.render['audio']}")
+    _say(f"plan: {r.plan_path}  timeline: {r.otio_path}")
     raise typer.Exit(0)
 
 
@@ -192,3 +192,10 @@ class _Null:
 def register(app: typer.Typer) -> None:
     app.command("steer")(steer_cmd)
     app.command("edit")(edit_cmd)
+
+
+def _say(text: str) -> None:
+    """Print ``text`` on stdout; a byte of a file name that is not UTF-8 shown as ``\\xff``."""
+    from hypnoscope.report.paths import plain_text
+
+    print(plain_text(text))

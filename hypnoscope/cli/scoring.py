@@ -13,6 +13,7 @@ from rich.console import Console
 
 from hypnoscope.cli.options import model_or_exit, one_line, output_or_exit
 from hypnoscope.report.output import write_atomic
+from hypnoscope.report.paths import path_text
 
 
 def _command() -> str:
@@ -53,8 +54,9 @@ def train_cmd(
     except (ValueError, FileNotFoundError) as e:
         _fail(_db_error(db, e))
     p = model.provenance
-    Console().print(f"wrote {out}: {len(model.features)} features, {p['n_videos']} videos, "
-                    f"{p['n_windows']} windows, {p['n_sources']} sources")
+    Console().print(f"wrote {path_text(out)}: {len(model.features)} features, "
+                    f"{p['n_videos']} videos, {p['n_windows']} windows, {p['n_sources']} sources",
+                    markup=False, highlight=False)
 
 
 def evaluate_cmd(
@@ -180,7 +182,7 @@ def compare_db(db: Path, by: str = "label", json_out: Path | None = None,
                 for c in res.get("scorecard", [])]
         write_html(report, render_compare_report(groups, scorecard=card,
                                                  title=f"{a} vs {b}", level="clips"))
-        console.print(f"wrote {report}", markup=False, highlight=False)
+        console.print(f"wrote {path_text(report)}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
