@@ -29,12 +29,14 @@ from hypnoscope.intent.arcs import Arc, load_arc
 from hypnoscope.intent.assemble import Assembler
 from hypnoscope.intent.clips import Canvas, Clip, choose_canvas, fit_to_canvas, load_clip
 from hypnoscope.intent.edit_search import (
+    EditCandidate,
     EditLimits,
     EditSearch,
+    edit_price,
     naive_edit,
     run_search,
 )
-from hypnoscope.intent.edl import EditList
+from hypnoscope.intent.edl import EditList, snap_to_frames
 from hypnoscope.intent.gap import IntentGap, intent_gap
 from hypnoscope.intent.measure import tension_extractors
 from hypnoscope.intent.otio import edit_timeline, write_timeline
@@ -198,6 +200,10 @@ def edit(paths: Sequence[str | os.PathLike], arc: Arc | str, out: str | os.PathL
     stage("searching an edit")
     found = run_search(search, naive_edit(durs, [c.path for c in clips]).shots)
     best = found.best
+    snapped = snap_to_frames(best.edl, canvas.fps, [c.src.times for c in clips])
+    if snapped.key() != best.edl.key():  # cuts on whole frames, measured again
+        gap, m = asm.gap(snapped, arc)
+        best = EditCandidate(snapped, gap, m, gap.score + edit_price(snapped))
     stage("writing the piece")
     render = write_edit_list(best.edl, clips, canvas, out, audio=audio)
     if not render["audio"].startswith(("kept", "none")):
@@ -213,7 +219,8 @@ def edit(paths: Sequence[str | os.PathLike], arc: Arc | str, out: str | os.PathL
                         render=render, skipped=skipped, notes=notes)
     if otio_out is not None:
         result.otio_path = write_timeline(
-            edit_timeline(best.edl, canvas.fps, name=os.path.basename(out)), otio_out)
+            edit_timeline(best.edl, canvas.fps, name=os.path.basename(out),
+                          media_rates=[c.src.fps for c in clips]), otio_out)
     result.total_s = time.perf_counter() - t0
     if plan_out is not None:
         plan_out = os.fspath(plan_out)

@@ -136,3 +136,28 @@ class EditList:
                        f"{s.src_in:.2f}–{s.src_out:.2f} s at {s.speed:.2f}x{hold}{join}")
             t += s.duration
         return out
+
+
+def snap_to_frames(edl: EditList, fps: float, frame_times: list[np.ndarray]) -> EditList:
+    """``edl`` with every cut on a whole output frame at ``fps`` and every in point on a
+    source frame (``frame_times[clip]``, s), as an editor's timeline has them; speeds and
+    holds kept, out points following (an out point past the clip's end moves the in point
+    back by whole frames)."""
+    ends = np.round(np.cumsum([s.duration for s in edl.shots]) * fps) / fps
+    starts = np.concatenate([[0.0], ends[:-1]])
+    shots = []
+    for s, a, b in zip(edl.shots, starts, ends, strict=True):
+        times = frame_times[s.clip]
+        dur_clip = edl.durations[s.clip]
+        play = max(1.0 / fps, (b - a) - s.hold_s)
+        span = play * s.speed
+        k = int(np.argmin(np.abs(times - s.src_in)))
+        while k > 0 and times[k] + span > dur_clip + 1e-6:
+            k -= 1
+        src_in = float(times[k])
+        src_out = min(dur_clip, src_in + span)
+        hold = (b - a) - (src_out - src_in) / s.speed
+        shots.append(Shot(s.clip, src_in, src_out, s.speed, max(0.0, hold) if hold > 1e-6
+                          else 0.0, s.join, s.dissolve_s))
+    return EditList(shots, edl.paths, edl.durations)
+

@@ -58,9 +58,10 @@ def _hold_clip(name: str, path: str, source_duration: float, at: float, length: 
     return clip
 
 
-def edit_timeline(edl: EditList, rate: float, name: str = "hypnoscope edit"
-                  ) -> otio.schema.Timeline:
-    """The edit of several clips as a timeline at ``rate`` frames/s."""
+def edit_timeline(edl: EditList, rate: float, name: str = "hypnoscope edit",
+                  media_rates: list[float] | None = None) -> otio.schema.Timeline:
+    """The edit of several clips as a timeline at ``rate`` frames/s; each clip's source
+    times are counted at its own frame rate (``media_rates``, default ``rate``)."""
     tl = otio.schema.Timeline(name=name)
     tl.global_start_time = _rt(0.0, rate)
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
@@ -68,16 +69,17 @@ def edit_timeline(edl: EditList, rate: float, name: str = "hypnoscope edit"
     for i, s in enumerate(edl.shots):
         path = edl.paths[s.clip]
         base = os.path.basename(path)
+        mrate = media_rates[s.clip] if media_rates else rate
         if i > 0 and s.join == "dissolve" and s.dissolve_s > 0:
             half = _rt(s.dissolve_s / 2, rate)
             track.append(otio.schema.Transition(
                 name="dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
                 in_offset=half, out_offset=half))
         track.append(_play_clip(base, path, edl.durations[s.clip], s.src_in, s.src_out,
-                                s.play_s, s.speed, rate, i + 1))
+                                s.play_s, s.speed, mrate, i + 1))
         if s.hold_s > 0:
             track.append(_hold_clip(base, path, edl.durations[s.clip],
-                                    s.src_out - 1.0 / rate, s.hold_s, rate, i + 1))
+                                    s.src_out - 1.0 / mrate, s.hold_s, mrate, i + 1))
     return tl
 
 
