@@ -18,11 +18,11 @@ def steer_cmd(
     arc: Annotated[str, typer.Option("--arc", help=ARC_HELP)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The edited clip to write (.mp4).")],
     plan: Annotated[Path | None, typer.Option(
-        "--plan", help="Write the edit plan (JSON) here [default: OUT with .plan.json].")]
+        "--plan", help="Write the edit plan (JSON) here (default: OUT with .plan.json).")]
     = None,
     otio: Annotated[Path | None, typer.Option(
-        "--otio", help="Write the plan as an OpenTimelineIO timeline here [default: OUT with "
-        ".otio].")] = None,
+        "--otio", help="Write the plan as an OpenTimelineIO timeline here (default: OUT with "
+        ".otio).")] = None,
     min_duration: Annotated[float, typer.Option(help="Shortest output, x the input's duration.",
                                                 min=0.05, max=1.0)] = 0.6,
     max_duration: Annotated[float, typer.Option(help="Longest output, x the input's duration.",
@@ -90,15 +90,15 @@ def edit_cmd(
     arc: Annotated[str, typer.Option("--arc", help=ARC_HELP)],
     out: Annotated[Path, typer.Option("--out", "-o", help="The piece to write (.mp4).")],
     duration: Annotated[float | None, typer.Option(
-        help="Length of the piece, s [default: half the clips' total, at most 60 s].",
+        help="Length of the piece, s (default: half the clips' total, at most 60 s).",
         min=0.5)] = None,
     keep_order: Annotated[bool, typer.Option(
         "--keep-order", help="Use every clip once, in the given order.")] = False,
     height: Annotated[int | None, typer.Option(
-        help="Output height, px [default: the most common among the clips].", min=16,
+        help="Output height, px (default: the most common among the clips).", min=16,
         max=4320)] = None,
     fps: Annotated[float | None, typer.Option(
-        help="Output rate, frames/s [default: the most common among the clips].", min=1.0,
+        help="Output rate, frames/s (default: the most common among the clips).", min=1.0,
         max=120.0)] = None,
     min_speed: Annotated[float, typer.Option(help="Slowest speed, x.", min=0.05, max=1.0)]
     = 0.5,
@@ -109,10 +109,10 @@ def edit_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the search (same seed, same plan).")]
     = 0,
     plan: Annotated[Path | None, typer.Option(
-        "--plan", help="Write the edit decision list (JSON) here [default: OUT with "
-        ".plan.json].")] = None,
+        "--plan", help="Write the edit decision list (JSON) here (default: OUT with "
+        ".plan.json).")] = None,
     otio: Annotated[Path | None, typer.Option(
-        "--otio", help="Write the OpenTimelineIO timeline here [default: OUT with .otio].")]
+        "--otio", help="Write the OpenTimelineIO timeline here (default: OUT with .otio).")]
     = None,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the audio.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the gaps.")] = False,
