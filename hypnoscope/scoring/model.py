@@ -39,6 +39,9 @@ class Model:
     reference: dict[str, dict[str, list[float]]]  # metric -> class -> percentiles
     provenance: dict[str, Any] = field(default_factory=dict)
     format: str = MODEL_FORMAT
+    #: The hypnotic index's fitted part (:mod:`hypnoscope.scoring.index`); empty in model
+    #: files written before it was fitted.
+    hypnotic: dict[str, Any] = field(default_factory=dict)
 
     # -- persistence ---------------------------------------------------------------------
     def to_json(self) -> str:

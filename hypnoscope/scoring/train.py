@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut
 
 from hypnoscope.scoring.features import MODEL_HOP_S, MODEL_WINDOW_S, WindowTable
+from hypnoscope.scoring.index import fit_index
 from hypnoscope.scoring.model import REFERENCE_QUANTILES, Model
 
 #: Inverse regularisation strengths of the logistic regression tried by
@@ -179,7 +180,7 @@ def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
         features=core.features, scale=core.scale.tolist(), mean=core.mean.tolist(),
         std=core.std.tolist(), fill=core.fill.tolist(), coef=core.coef.tolist(),
         intercept=core.intercept, platt_a=a, platt_b=b, window_s=MODEL_WINDOW_S,
-        hop_s=MODEL_HOP_S, reference=ref,
+        hop_s=MODEL_HOP_S, reference=ref, hypnotic=fit_index(reference_table or labelled),
         provenance={**(provenance or {}), "C": C,
                     "C_out_of_source_auc": {str(c): v for c, v in aucs.items()},
                     "n_windows": int(len(labelled.y)),
