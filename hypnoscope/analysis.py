@@ -261,6 +261,7 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         if hasattr(ex, "artifacts"):
             artifacts.update(ex.artifacts(events))
     sig = SignalSet(t=times, series=series, events=events, start=0.0, end=facts.duration_s)
+    metrics = compute_metrics(sig)
     extras: dict[str, Any] = {}
     if isinstance(model, str) and model == "default":
         from hypnoscope.scoring.model import load_default_model
@@ -269,7 +270,7 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
     if model is not None:
         from hypnoscope.scoring.score import score_signals
 
-        extras["scores"] = score_signals(sig, model)
+        extras["scores"] = score_signals(sig, model, whole=metrics)
     return Analysis(
         source=facts,
         options={"height": options.height, "fps": options.fps, "window_s": window_s},
@@ -277,7 +278,7 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
         series=series,
         series_units=units,
         events=events,
-        metrics=compute_metrics(sig),
+        metrics=metrics,
         windows=compute_windows(sig, window_s),
         window_s=window_s,
         extras=extras,

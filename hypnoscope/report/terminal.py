@@ -13,6 +13,7 @@ from rich.text import Text
 from hypnoscope.analysis import Analysis
 from hypnoscope.metrics import metric_specs
 from hypnoscope.report.curves import CURVES, TENSION
+from hypnoscope.report.numbers import fmt  # noqa: F401 - the reports' number format
 from hypnoscope.report.paths import path_text
 from hypnoscope.report.verdict import Verdict, verdict_of
 
@@ -43,19 +44,6 @@ def shared_spark(values: np.ndarray, floor: float, width: int) -> str:
     v = np.asarray(values, dtype=float)
     top = max(floor, float(np.nanpercentile(v, 99.5))) if np.isfinite(v).any() else floor
     return sparkline(v, width, lo=0.0, hi=top)
-
-
-def fmt(value: float, unit: str = "") -> str:
-    """A number with 3 significant digits (or '–' when undefined)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    a = abs(value)
-    s = f"{value:.3g}" if (a >= 1e-3 or a == 0) else f"{value:.2e}"
-    return s
 
 
 def facts_rows(a: Analysis) -> list[tuple[str, str]]:

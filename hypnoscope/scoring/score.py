@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from hypnoscope.metrics import SignalSet, metric_specs
+from hypnoscope.metrics import SignalSet, compute_metrics, metric_specs
 from hypnoscope.scoring.features import window_metric_rows
+from hypnoscope.scoring.index import hypnotic_index
 from hypnoscope.scoring.model import Model
 from hypnoscope.scoring.thesis import CLAIMS, DIRECTION
 
@@ -70,18 +71,45 @@ PLAIN_NAMES = {
 
 
 def _format(value: float, unit: str, with_unit: bool = True) -> str:
-    """``value`` in ``unit`` for a sentence: shares as percentages; the unit's name after
-    the number (``with_unit``) unless it is dimensionless."""
-    if unit == "share":
-        return f"{100 * value:.3g} %"
+    """``value`` as the report's metric table writes it (3 significant digits), with the
+    unit's name after it (``with_unit``) unless it is dimensionless."""
+    from hypnoscope.report.numbers import fmt
+
     if not with_unit or unit in ("", "ratio", "correlation", "log ratio") or ".." in unit:
-        return f"{value:.3g}"
-    return f"{value:.3g} {unit}"
+        return fmt(value)
+    return f"{fmt(value)} {unit}"
 
 
-def _phrase(name: str, value: float, model: Model, toward_ai: bool) -> str:
-    """A reason in words: what the metric measures (and its name), its value, where it
-    falls among camera footage, and the two reference medians."""
+def _value_text(value: float, whole: float | None, unit: str, window_s: float) -> str:
+    """The value a reason quotes: the report's whole-clip number when it is the number the
+    model read, else the median over windows, said so, with the whole-clip number next to
+    it."""
+    from hypnoscope.report.numbers import fmt
+
+    basis = f"median of its {window_s:g} s windows"
+    if whole is None or not np.isfinite(whole):
+        return f"{_format(value, unit)} ({basis})"
+    if fmt(whole) == fmt(value):
+        return _format(value, unit)
+    return f"{_format(value, unit)} ({basis}; whole clip {fmt(whole)})"
+
+
+def direction_agrees(name: str, model: Model) -> bool:
+    """Whether the model's direction for feature ``name`` (does a higher value raise the
+    AI-likeness?) is the direction the two reference medians show (is the generated
+    median higher than the camera median?). A reason is given only where they agree, so
+    "points to generated" is never said of a value on the camera side of the medians."""
+    i = model.features.index(name)
+    toward_ai_when_higher = np.sign(model.coef[i] * -model.platt_a)
+    medians = np.sign(model.reference_median(name, "ai") - model.reference_median(name, "real"))
+    return bool(toward_ai_when_higher != 0 and toward_ai_when_higher == medians)
+
+
+def _phrase(name: str, value: float, model: Model, toward_ai: bool,
+            whole: float | None = None) -> str:
+    """A reason in words: what the metric measures (and its name), its value (see
+    :func:`_value_text`), where it falls among camera footage, and the two reference
+    medians."""
     spec = metric_specs().get(name)
     unit = spec.unit if spec else ""
     label = PLAIN_NAMES.get(name, name.replace("_", " "))
@@ -95,25 +123,36 @@ def _phrase(name: str, value: float, model: Model, toward_ai: bool) -> str:
                  else f"lower than in {100 - pct:.0f} % of camera footage")
     side = "points to generated" if toward_ai else "points to camera"
     named = label if label == name.replace("_", " ") else f"{label} ({name})"
-    return (f"{named} {_format(value, unit)}: {where} (camera median "
-            f"{_format(real, unit, False)}, generated {_format(ai, unit, False)}); {side}")
+    return (f"{named} {_value_text(value, whole, unit, model.window_s)}: {where} (camera "
+            f"median {_format(real, unit, False)}, generated {_format(ai, unit, False)}); "
+            f"{side}")
 
 
-def reasons(metrics: dict[str, float], model: Model, k: int = 5) -> list[dict[str, Any]]:
-    """The ``k`` strongest contributions to the AI-likeness of one window's metrics, in
-    plain words with numbers and the reference."""
+def reasons(metrics: dict[str, float], model: Model, k: int = 5,
+            whole: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """The ``k`` strongest contributions to the AI-likeness of ``metrics`` (the median of
+    each metric over the clip's windows), in plain words with numbers and the reference;
+    ``whole`` holds the whole-clip values the report's metric table shows. A feature whose
+    model direction the reference medians contradict is not given as a reason (see
+    :func:`direction_agrees`)."""
     x = np.array([[metrics.get(f, np.nan) for f in model.features]])
     contrib = model.contributions(x)
     order = np.argsort(-np.abs(contrib))
     out = []
-    for i in order[:k]:
+    for i in order:
+        if len(out) == k:
+            break
         name = model.features[i]
         value = float(metrics.get(name, np.nan))
-        if not np.isfinite(value) or abs(contrib[i]) < 1e-3:
+        if (not np.isfinite(value) or abs(contrib[i]) < 1e-3
+                or not direction_agrees(name, model)):
             continue
         toward_ai = contrib[i] > 0
+        w = (whole or {}).get(name)
         out.append({"metric": name, "value": value, "log_odds": float(contrib[i]),
-                    "text": _phrase(name, value, model, toward_ai)})
+                    "basis": f"median of {model.window_s:g} s windows",
+                    "whole_clip": None if w is None or not np.isfinite(w) else float(w),
+                    "text": _phrase(name, value, model, toward_ai, w)})
     return out
 
 
@@ -123,9 +162,24 @@ def _median(values: list[float]) -> float:
     return float(np.median(v)) if len(v) else float("nan")
 
 
-def score_signals(sig: SignalSet, model: Model) -> dict[str, Any]:
+def _index(model: Model, windows: list[dict[str, float]], f_real: dict[str, float]
+           ) -> float | None:
+    """The hypnotic index (:mod:`hypnoscope.scoring.index`); for a model file without its
+    fitted part, the earlier definition (the mean of the factors' percentiles among camera
+    footage)."""
+    if model.hypnotic:
+        value = hypnotic_index(model.hypnotic, windows)
+        return value if np.isfinite(value) else None
+    parts = [f_real[f] for f in INDEX_FACTORS if f in f_real]
+    return float(np.mean(parts)) if parts else None
+
+
+def score_signals(sig: SignalSet, model: Model, whole: dict[str, float] | None = None
+                  ) -> dict[str, Any]:
     """Scores for a whole video from its signals; ``status`` is ``"insufficient"`` (with a
-    reason and no numbers) when no window of the model's length can be scored."""
+    reason and no numbers) when no window of the model's length can be scored. ``whole``:
+    the whole-clip metrics the report shows (computed here when not given), which the
+    reasons quote where they are the numbers the model read."""
     rows = window_metric_rows(sig, model.window_s, model.hop_s)
     if not rows:
         return {"status": "insufficient",
@@ -133,18 +187,18 @@ def score_signals(sig: SignalSet, model: Model) -> dict[str, Any]:
                           f"frames (clip is {sig.duration:.2f} s, {len(sig.t)} frames)"}
     X = np.array([[m.get(f, np.nan) for f in model.features] for _, _, m in rows])
     p = model.predict_proba(X)
-    # the video's reasons come from the window closest to the video's verdict
     video_p = float(np.mean(p))
-    rep = int(np.argmin(np.abs(p - video_p)))
-    mean_metrics = {k: _median([m.get(k, np.nan) for _, _, m in rows]) for k in rows[0][2]}
-    f_real = factor_percentiles(mean_metrics, model, "real")
-    f_ai = factor_percentiles(mean_metrics, model, "ai")
-    index_parts = [f_real[f] for f in INDEX_FACTORS if f in f_real]
-    details = reasons(rows[rep][2], model)
+    # each metric's median over the windows: what the factors and the reasons read
+    median_metrics = {k: _median([m.get(k, np.nan) for _, _, m in rows]) for k in rows[0][2]}
+    f_real = factor_percentiles(median_metrics, model, "real")
+    f_ai = factor_percentiles(median_metrics, model, "ai")
+    if whole is None:
+        whole = compute_metrics(sig)
+    details = reasons(median_metrics, model, whole=whole)
     return {
         "status": "ok",
         "ai_likeness": video_p,
-        "hypnotic_index": float(np.mean(index_parts)) if index_parts else None,
+        "hypnotic_index": _index(model, [m for _, _, m in rows], f_real),
         "windows": [{"start_s": a, "end_s": b, "ai_likeness": float(pi)}
                     for (a, b, _), pi in zip(rows, p, strict=True)],
         "window_s": model.window_s,
