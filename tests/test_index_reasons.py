@@ -155,3 +155,27 @@ def test_no_reason_points_against_the_reference_medians(model):
                         > flipped.reference_median(d["metric"], "real"))
         toward_ai = "points to generated" in d["text"]
         assert toward_ai == (d["log_odds"] > 0) == ((z[j] > 0) == higher_is_ai)
+
+
+def test_index_out_of_group_comes_from_models_that_never_saw_the_group():
+    from types import SimpleNamespace
+
+    from hypnoscope.scoring.index import index_summary, out_of_group_indices
+
+    table = window_table()
+    models = {g: SimpleNamespace(hypnotic=fit_index(table.subset(table.group != g)))
+              for g in np.unique(table.group)}
+    idx = out_of_group_indices(models, table)
+    assert set(idx) == set(table.video)
+    # a model whose weights came from its own group would give the same numbers only by chance
+    own = video_indices(fit_index(table), table, table.group == "g0")
+    assert any(idx[v] != pytest.approx(own[v]) for v in own)
+    label = {f"v{v}": ("ai" if v % 2 else ("real" if v % 4 else "human_cgi"))
+             for v in range(40)}
+    group = dict(zip(table.video, table.group, strict=True))
+    s = index_summary(idx, label, group)
+    assert s["n"] == 40 and s["vs_camera"]["n"] == 30
+    assert s["vs_camera"]["auc"] > 0.95 and s["vs_camera_and_human"]["auc"] > 0.95
+    lo, hi = s["vs_camera"]["auc_interval"]
+    assert lo <= s["vs_camera"]["auc"] <= hi
+    assert s["median"]["ai"] > 50 > s["median"]["real"]

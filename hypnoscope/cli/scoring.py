@@ -90,6 +90,7 @@ def evaluate_cmd(
         copy_difference_table,
         evaluation_markdown,
         evaluation_table,
+        index_table,
         learning_curve_table,
         per_source_table,
     )
@@ -118,6 +119,8 @@ def evaluate_cmd(
     if res.get("transcoded"):
         console.print(copy_difference_table(res))
     console.print(per_source_table(res["native"]))
+    if res.get("hypnotic_index"):
+        console.print(index_table(res))
     if res.get("learning_curve"):
         console.print(learning_curve_table(res))
     if json_out:

@@ -149,3 +149,42 @@ def video_indices(spec: dict[str, Any], table: WindowTable, rows: np.ndarray
                              for j in idx])
         out[str(v)] = index_of_score(spec, video_score(spec, X))
     return out
+
+
+def out_of_group_indices(models: dict[str, Any], table: WindowTable) -> dict[str, float]:
+    """Video id -> index from the model that never saw the video's group (``models``: held
+    out group -> :class:`hypnoscope.scoring.model.Model`, as ``evaluate`` fits them), so
+    the weights, the transform and the reference percentiles all come from other groups."""
+    out: dict[str, float] = {}
+    for g, model in models.items():
+        rows = table.group == g
+        if rows.any() and model.hypnotic:
+            out.update(video_indices(model.hypnotic, table, rows))
+    return out
+
+
+def index_summary(index: dict[str, float], label: dict[str, str], group: dict[str, str]
+                  ) -> dict[str, Any]:
+    """How well an index separates generated from camera videos: the AUC against camera
+    footage (label ``real``) and against camera and human-made footage, each with its 95 %
+    interval over resamples of the held-out groups, and the median index per label.
+    ``index``, ``label`` and ``group`` map video ids to the index, the label and the group."""
+    from hypnoscope.report.stats import auc as rank_auc
+    from hypnoscope.scoring.features import label_to_y
+    from hypnoscope.scoring.resample import auc_interval
+
+    ids = [v for v in index if np.isfinite(index[v]) and label_to_y(label.get(v)) >= 0]
+    x = np.array([index[v] for v in ids], dtype=float)
+    y = np.array([label_to_y(label[v]) for v in ids])
+    g = np.array([group.get(v, "") for v in ids], dtype=object)
+    camera = np.array([label[v] == "real" for v in ids], dtype=bool)
+    out: dict[str, Any] = {"n": len(ids), "median": {
+        lab: float(np.median(x[[label[v] == lab for v in ids]]))
+        for lab in sorted({label[v] for v in ids})}}
+    for name, keep in (("vs_camera", (y == 1) | camera), ("vs_camera_and_human", y >= 0)):
+        if len(np.unique(y[keep])) < 2:
+            continue
+        out[name] = {"n": int(keep.sum()),
+                     "auc": rank_auc(x[keep & (y == 1)], x[keep & (y == 0)]),
+                     "auc_interval": auc_interval(y[keep], x[keep], g[keep])}
+    return out

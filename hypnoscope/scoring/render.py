@@ -126,6 +126,32 @@ def _md_table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+#: Columns of the hypnotic index's table.
+INDEX_HEAD = ["setting", "generated against", "videos", "ROC AUC", "AUC 95 % interval",
+              "median generated", "median camera", "median human-made"]
+
+
+def index_rows(res: dict[str, Any]) -> list[list[str]]:
+    """Rows of the hypnotic index's separation of generated from camera (and human-made)
+    videos, natively and on each common-format copy, from the held-out groups' models."""
+    rows = []
+    for setting, block in res.get("hypnotic_index", {}).items():
+        med = block.get("median", {})
+        for key, against in (("vs_camera", "camera"),
+                             ("vs_camera_and_human", "camera and human-made")):
+            b = block.get(key)
+            if b:
+                rows.append([setting, against, str(b["n"]), _f(b["auc"]),
+                             _interval(b.get("auc_interval")), _f(med.get("ai"), 1),
+                             _f(med.get("real"), 1), _f(med.get("human_cgi"), 1)])
+    return rows
+
+
+def index_table(res: dict[str, Any]) -> Table:
+    return _table(f"hypnotic index ({res.get('procedure', 'leave one source out')})",
+                  INDEX_HEAD, index_rows(res), left=2)
+
+
 def evaluation_markdown(res: dict[str, Any], command: str) -> str:
     """The evaluation as Markdown (for docs/evaluation.md)."""
     nat = res["native"]
@@ -144,6 +170,9 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
     if copies:
         parts += ["", "Common-format copies against the native files (the same videos, the "
                   "same source resamples):", "", _md_table(COPY_HEAD, copies)]
+    if index_rows(res):
+        parts += ["", "Hypnotic index (0..100; each video's index from the model fitted "
+                  "without its group):", "", _md_table(INDEX_HEAD, index_rows(res))]
     parts += [
         "",
         "Reliability (video level, native, out-of-source predictions):",

@@ -25,6 +25,7 @@ from hypnoscope.scoring.evaluate import (
     summarize,
 )
 from hypnoscope.scoring.features import MODEL_WINDOW_S, WindowTable, build_table, label_to_y
+from hypnoscope.scoring.index import index_summary, out_of_group_indices
 from hypnoscope.scoring.model import Model
 from hypnoscope.scoring.resample import auc_interval
 from hypnoscope.scoring.train import fit_model
@@ -166,6 +167,10 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     }
     native = predict_out_of_source(models, table)
     result["native"] = summarize(native)
+    labels = {r.video_id: str(r.label) for r in records}
+    held = {r.video_id: group_of(r, group_by) for r in records}
+    result["hypnotic_index"] = {"native": index_summary(
+        out_of_group_indices(models, table), labels, held)}
     y = np.array([label_to_y(r.label) for r in records])
     groups = np.array([group_of(r, group_by) for r in records])
     result["metadata_baseline"] = metadata_baseline([r.facts for r in records], y, groups)
@@ -193,6 +198,8 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
                 s["metadata_baseline"] = metadata_baseline([r.facts for r in recs], y2, g2)
                 s["failed"] = failed
                 result["transcoded"][fmt[0]] = s
+                result["hypnotic_index"][fmt[0]] = index_summary(
+                    out_of_group_indices(models, t2), labels, held)
     return result
 
 
