@@ -75,3 +75,8 @@ def test_demo_runs_fast_and_shows_the_contrast(tmp_path):
     assert len(cam["events"]["cuts"]) == 2
     assert hyp["metrics"]["motion_energy"]["value"] < cam["metrics"]["motion_energy"]["value"]
     assert "hypnotic" in r.stdout and "edited_camera" in r.stdout
+    from hypnoscope.scoring.model import load_default_model
+
+    model = load_default_model()
+    if model is not None and model.hypnotic:  # the fitted index tells the two apart
+        assert hyp["scores"]["hypnotic_index"] - cam["scores"]["hypnotic_index"] >= 30
