@@ -103,7 +103,9 @@ def bench(path: Path, repeat: int) -> None:
         sw, sc, _ = med["pyscenedetect"]
         print(f"  hypnoscope / PySceneDetect:  wall {hw / sw:5.2f}   CPU {hc / sc:5.2f}   "
               f"(target: wall < 1.0)")
-    shares(path)
+    # in a child process: a forked child's peak RSS counts its parent's memory before exec,
+    # so this process must stay small for the RSS figures above to be the commands' own
+    subprocess.run([sys.executable, __file__, "--shares", str(path)], check=True)
 
 
 def shares(path: Path) -> None:
@@ -154,7 +156,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--heights", default="1080,720",
                     help="heights of the synthetic clips (default 1080,720)")
+    ap.add_argument("--shares", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.shares:
+        shares(args.shares)
+        return
     paths = list(args.videos)
     if not paths:
         for h in (int(x) for x in args.heights.split(",")):
