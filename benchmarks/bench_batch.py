@@ -4,9 +4,9 @@
     python benchmarks/bench_batch.py --corpus ../shared/corpus/dev [--limit N] [--workers-list 1,2]
 
 With ``--corpus DIR`` it runs ``batch`` over the corpus's clips (every video under DIR, or
-the first ``--limit`` in name order) once per worker count of ``--workers-list``
-(alternated with nothing else: each count gets a fresh database) and prints clips per
-minute and source frames per second for each. Without it:
+``--limit`` of them spread evenly over the name order, so every folder is in) once per
+worker count of ``--workers-list`` (each into a fresh database) and prints clips per minute
+and source frames per second for each. Without it:
 
 Writes N short synthetic clips (kept in --dir for the next run), then measures:
 1. decode only: the sum over clips of an FFmpeg decode of every frame (the ``ffmpeg``
@@ -80,8 +80,8 @@ VIDEO_EXT = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".gif", ".m4v", ".webp", "
 def corpus(args: argparse.Namespace) -> None:
     """Clips per minute of ``batch`` over a corpus folder with each worker count."""
     files = sorted(p for p in args.corpus.rglob("*") if p.suffix.lower() in VIDEO_EXT)
-    if args.limit:
-        files = files[:args.limit]
+    if args.limit and args.limit < len(files):  # spread over the sorted list: every folder
+        files = [files[i * len(files) // args.limit] for i in range(args.limit)]
     work = Path(tempfile.mkdtemp(prefix="hypnoscope-bench-corpus-"))
     try:
         print(f"{len(files)} clips of {args.corpus} "
@@ -110,7 +110,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path,
                     default=Path(tempfile.gettempdir()) / "hypnoscope-bench-batch")
     ap.add_argument("--corpus", type=Path, help="a folder of videos (e.g. the dev corpus)")
-    ap.add_argument("--limit", type=int, default=0, help="with --corpus: first N clips only")
+    ap.add_argument("--limit", type=int, default=0,
+                    help="with --corpus: N clips spread over the folders")
     ap.add_argument("--workers-list", default="1,2", help="with --corpus: worker counts")
     args = ap.parse_args()
     if args.corpus:
