@@ -279,7 +279,8 @@ class Browser:
             if not rows:
                 return render("message.html.j2", 404, **self._common("compare"),
                               form=Markup(form),
-                              message=f"no analyzed video has {by} {value!r}")
+                              message=f"no analyzed video has {value!r} in its name"
+                              if by == "name" else f"no analyzed video has {by} {value!r}")
             if n > len(rows):
                 notes.append(f"{value}: the first {len(rows)} of {n} videos by id")
             groups[value] = rows
