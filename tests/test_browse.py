@@ -376,3 +376,36 @@ def test_compare_view_shows_both_groups(server, page, shots):
     page.goto(server.base + "/compare?by=label&a=ai&b=nothing")
     assert "no analyzed video has label 'nothing'" in page.locator("#message").inner_text()
     assert not page.dialogs and not page.errors
+
+
+def test_a_copy_taken_while_the_file_changed_is_taken_again(results, tmp_path, monkeypatch):
+    """The snapshot of a database that a checkpoint rewrites during the copy is thrown away
+    and taken again; the copy that is kept opens and holds every video."""
+    import duckdb
+
+    from hypnoscope.web import source as source_mod
+
+    db = tmp_path / "r.duckdb"
+    shutil.copy(results, db)
+    src = source_mod.ResultsSource(db, snapshot_dir=tmp_path)
+    real_copy, calls = source_mod._copy, []
+
+    def copy_then_touch(a, b):
+        real_copy(a, b)
+        calls.append(a)
+        if len(calls) == 1:  # the first copy: the file changes meanwhile
+            st = os.stat(db)
+            os.utime(db, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+    monkeypatch.setattr(source_mod, "_copy", copy_then_touch)
+    snap = src._snapshot()
+    assert len([c for c in calls if Path(c) == db]) == 2
+    con = duckdb.connect(str(snap), read_only=True)
+    try:
+        n = con.execute("SELECT count(*) FROM videos").fetchone()[0]
+    finally:
+        con.close()
+    assert n == 6
+    assert src._snapshot() == snap  # unchanged since: the same copy
+    src.close()
+    assert not snap.exists()
