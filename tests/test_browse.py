@@ -47,8 +47,8 @@ def with_title(src: Path, dst: Path, title: str) -> Path:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
-    """A batch over 5 clips in ai/ and real/ (one named like an HTML tag, one with a script
-    in its title tag) and one file that is not a video."""
+    """A batch over 6 clips in ai/ and real/ (one named like an HTML tag, one whose name is
+    not UTF-8, one with a script in its title tag) and one file that is not a video."""
     root = tmp_path_factory.mktemp("browse-corpus")
     make_clip(root / "ai" / "drift0.mp4", seed=40, speed=0.5)
     make_clip(root / "ai" / HOSTILE, seed=41, speed=0.7)
@@ -57,6 +57,9 @@ def results(tmp_path_factory) -> Path:
     plain = make_clip(root.parent / f"{root.name}-plain.mp4", seed=44, speed=1.0)
     with_title(plain, root / "real" / "tagged.mp4", SCRIPT_TAG)
     (root / "real" / "broken.mp4").write_text("not a video\n")
+    # a name that is not UTF-8: stored as text with \xff, opened by its real bytes
+    os.rename(make_clip(root / "ai" / "plain.mp4", seed=45, speed=0.6),
+              os.path.join(os.fsencode(root / "ai"), b"not-utf8-\xff.mp4"))
     db = tmp_path_factory.mktemp("browse-db") / "results.duckdb"
     proc = run_cli("batch", root, "--db", db, "--workers", "2", "--label-from-folder",
                    timeout=300)
@@ -155,6 +158,19 @@ def test_video_is_served_with_ranges_only_by_recorded_id(server, results):
     assert headers["content-type"] == "video/mp4"
     status, _, body = server.get("/media/" + urllib.parse.quote(vid, safe=""))
     assert status == 200 and body == data
+
+
+def test_a_name_that_is_not_utf8_is_shown_escaped_and_served(server, results):
+    ids = _video_ids(server)
+    shown = "not-utf8-\\xff.mp4"
+    assert shown in ids
+    root = next(p for p in results.parent.parent.glob("browse-corpus*") if p.is_dir())
+    real = os.path.join(os.fsencode(root), b"ai", b"not-utf8-\xff.mp4")
+    status, headers, body = server.get("/media/" + urllib.parse.quote(ids[shown], safe=""),
+                                       {"Range": "bytes=0-9"})
+    assert status == 206 and body == open(real, "rb").read(10)
+    status, _, body = server.get("/clip/" + urllib.parse.quote(ids[shown], safe=""))
+    assert status == 200 and shown.encode() in body and b"<video" in body
 
 
 @pytest.mark.parametrize("path", [
@@ -287,12 +303,12 @@ def _ai_values(page) -> list[float | None]:
 
 def test_sort_filter_open_and_go_back(server, page, shots):
     page.goto(server.base + "/?sort=name&dir=asc")
-    assert page.locator("#corpus tbody tr[data-id]").count() == 6
+    assert page.locator("#corpus tbody tr[data-id]").count() == 7
     page.click("#sort-ai")  # sort by AI-likeness: highest first
     assert "sort=ai" in page.url
     ai = _ai_values(page)
     scored = [v for v in ai if v is not None]
-    assert len(scored) == 5 and scored == sorted(scored, reverse=True)
+    assert len(scored) == 6 and scored == sorted(scored, reverse=True)
     assert ai[-1] is None  # the failed file comes last
     page.screenshot(path=str(shots / "corpus.png"), full_page=True)
 
@@ -350,7 +366,7 @@ def test_hostile_names_and_tags_are_text(server, page, shots):
 def test_scatter_click_opens_the_video(server, page, shots):
     page.goto(server.base + "/scatter")
     page.wait_for_selector("#scatter[data-ready]", timeout=15000)
-    assert "5 videos with both values" in page.locator("#scatter-status").inner_text()
+    assert "6 videos with both values" in page.locator("#scatter-status").inner_text()
     legend = page.locator("#legend").inner_text()
     assert "ai" in legend and "real" in legend
     page.screenshot(path=str(shots / "scatter.png"), full_page=False)
@@ -405,7 +421,7 @@ def test_a_copy_taken_while_the_file_changed_is_taken_again(results, tmp_path, m
         n = con.execute("SELECT count(*) FROM videos").fetchone()[0]
     finally:
         con.close()
-    assert n == 6
+    assert n == 7
     assert src._snapshot() == snap  # unchanged since: the same copy
     src.close()
     assert not snap.exists()

@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from hypnoscope.batch.store import DUCKDB_CONFIG
 from hypnoscope.web.source import ResultsSource, Signature, SourceError, _sql_str
 
 #: The six factors of the thesis, in report order (hypnoscope.report.verdict.FACTOR_ORDER,
@@ -152,7 +153,7 @@ class Catalog:
     def __init__(self, source: ResultsSource):
         self.source = source
         self._tmp = tempfile.TemporaryDirectory(prefix="hypnoscope-browse-index-")
-        self._mem = duckdb.connect(":memory:")
+        self._mem = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
         self._mem.execute("SET enable_progress_bar = false")
         # reading every stored document fills DuckDB's buffer pool (1.2 GB for 100,000
         # videos); a limit makes it let go of those pages (about 100 MB then), and a

@@ -32,6 +32,9 @@ from pathlib import Path
 
 import duckdb
 
+from hypnoscope.batch.store import DUCKDB_CONFIG, store_problem
+from hypnoscope.report.paths import path_text
+
 
 class SourceError(RuntimeError):
     """The database cannot be read (missing, not a results database, or unreadable)."""
@@ -95,8 +98,11 @@ class ResultsSource:
         self._n = 0
         #: "direct" or "snapshot": how the last request read the database
         self.mode = "direct"
-        if not self.path.is_file():
-            raise SourceError(f"{path}: no such database")
+        if not self.path.exists():
+            raise SourceError(f"{path_text(path)}: no such database")
+        problem = store_problem(self.path)
+        if problem:
+            raise SourceError(problem)
 
     # -- state ---------------------------------------------------------------------------
     def signature(self) -> Signature:
@@ -116,14 +122,14 @@ class ResultsSource:
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection for one request, closed when the block ends."""
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
+            con = duckdb.connect(str(self.path), read_only=True, config=DUCKDB_CONFIG)
             con.execute("SET enable_progress_bar = false")
             self.mode = "direct"
         except duckdb.Error as e:
             if not _is_lock_error(e):
                 raise SourceError(f"{self.path}: cannot be read "
                                   f"({' '.join(str(e).split())[:200]})") from None
-            con = duckdb.connect(str(self._snapshot()), read_only=True)
+            con = duckdb.connect(str(self._snapshot()), read_only=True, config=DUCKDB_CONFIG)
             con.execute("SET enable_progress_bar = false")
             self.mode = "snapshot"
         try:
@@ -191,7 +197,7 @@ class ResultsSource:
                     p.unlink()
             return None
         try:  # the copy must open: DuckDB checks its blocks and replays the log
-            duckdb.connect(str(dst), read_only=True).close()
+            duckdb.connect(str(dst), read_only=True, config=DUCKDB_CONFIG).close()
         except duckdb.Error:
             for p in (dst, dst_wal):
                 with contextlib.suppress(OSError):
