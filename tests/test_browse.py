@@ -207,6 +207,14 @@ def test_a_file_that_is_gone_is_not_served(server, results, tmp_path):
         shutil.move(moved, path)
 
 
+def test_other_host_names_are_refused(server):
+    """A page addressed to another name (a site rebinding its DNS name to 127.0.0.1) gets
+    nothing."""
+    status, _, body = server.get("/", {"Host": "evil.example"})
+    assert status == 400 and b"video" not in body
+    assert server.get("/", {"Host": "localhost"})[0] == 200
+
+
 def test_bad_parameters_are_one_line_pages(server):
     for path in ("/?sort=drop%20table", "/?page=x", "/scatter?x=nope", "/api/points?y=nope",
                  "/compare?by=path"):
