@@ -114,7 +114,9 @@ try:
     code = 0
 except SystemExit as e:
     code = e.code
-print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+# VmHWM is this program's own peak (ru_maxrss would carry the forking parent's over exec)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(code, int(hwm.split()[1]) * 1024)
 """
 
 
