@@ -263,6 +263,8 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
     sig = SignalSet(t=times, series=series, events=events, start=0.0, end=facts.duration_s)
     metrics = compute_metrics(sig)
     extras: dict[str, Any] = {}
+    if "shots" in artifacts:  # cuts and transitions with source frames and kinds
+        extras["shots"] = artifacts["shots"]
     if isinstance(model, str) and model == "default":
         from hypnoscope.scoring.model import load_default_model
 

@@ -108,7 +108,13 @@ class Frame:
     repeats its predecessors (a GIF hold, a frame doubled by rate conversion) keeps the time
     of the first copy, so motion is timed between real pictures. ``source_frames`` counts
     the decoded source frames since the previous analysis frame (this one included) and
-    ``source_repeats`` how many of them repeated their predecessor (None when unknown)."""
+    ``source_repeats`` how many of them repeated their predecessor (None when unknown).
+
+    For frame-exact shot cuts (:mod:`hypnoscope.signals.cut_refine`): ``source_index`` is
+    this frame's position among the source's frames (0-based, presentation order);
+    ``source_times`` (s) are the times of the source frames since the previous analysis
+    frame, this one last, and ``source_prints`` their :class:`PictureFingerprint` (None for
+    a frame left undecoded). None when unknown."""
 
     index: int
     t: float
@@ -119,6 +125,9 @@ class Frame:
     source_frames: int | None = None
     source_repeats: int | None = None
     native_height: int = 0
+    source_index: int | None = None
+    source_times: np.ndarray | None = None
+    source_prints: list[np.ndarray | None] | None = None
 
 
 def analysis_size(width: int, height: int, rotation: int, target_height: int,
@@ -651,6 +660,8 @@ class VideoReader:
         content_t = 0.0
         since_frames = 0
         since_repeats = 0
+        bracket_t: list[float] = []  # source frames since the last analysis frame (cuts)
+        bracket_fp: list[np.ndarray | None] = []
         left_out = 0  # source frames left undecoded since the last decoded one
         for t, fr in self._timed_frames(plan):
             if last_pts is not None:
@@ -661,6 +672,8 @@ class VideoReader:
             since_frames += 1
             if fr is None:  # unneeded, never decoded: settled by the next decoded frame
                 left_out += 1
+                bracket_t.append(t)
+                bracket_fp.append(None)
                 continue
             if t0 is None:
                 t0 = 0.0
@@ -674,6 +687,8 @@ class VideoReader:
                 f.width, f.height = fr.width, fr.height
             native_height = fr.width if rotation % 180 else fr.height
             fp = fingerprint(fr)
+            bracket_t.append(t)
+            bracket_fp.append(fp)
             if picture_ref is not None and repeats_picture(fp, picture_ref):
                 since_repeats += 1 + left_out  # between two copies: copies too
                 if plan is not None:
@@ -698,8 +713,11 @@ class VideoReader:
             f.analysis_height, f.analysis_width = gray.shape
             yield Frame(index=n_out, t=t, gray=gray, rgb=rgb, native_crop=crop,
                         content_t=content_t, source_frames=since_frames,
-                        source_repeats=since_repeats, native_height=native_height)
+                        source_repeats=since_repeats, native_height=native_height,
+                        source_index=n_dec - 1, source_times=np.asarray(bracket_t),
+                        source_prints=bracket_fp)
             since_frames = since_repeats = 0
+            bracket_t, bracket_fp = [], []
             n_out += 1
             f.frames_analyzed = n_out
         self._finish(t0, last_pts, last_dur, n_dec, n_out)

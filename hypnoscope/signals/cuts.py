@@ -11,14 +11,19 @@ hard cut: the transition is reported instead, with its start and end.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from hypnoscope.signals.context import FrameContext
-from hypnoscope.signals.transitions import Transition, TransitionDetector
+from hypnoscope.signals.cut_refine import SourceSteps, Split
+from hypnoscope.signals.transitions import Transition, TransitionDetector, assemble
 
 #: Mean gray level under which a frame is nearly black (the end of a fade): its colour
 #: histogram is noise and is left out of the change score.
 DARK_LEVELS = 24.0
+#: (width, height) of the gray thumbnails kept per analysis frame, to tell a cut from a
+#: picture that comes back (a flash) and a flat frame (black) from a picture.
+TRANSIENT_SIZE = (32, 18)
 
 
 def change_score(hist_a: np.ndarray, hist_b: np.ndarray, residual: float) -> float:
@@ -68,23 +73,44 @@ def detect_hard_cuts(score: np.ndarray, *, ratio: float = 3.0, floor: float = 0.
 
 
 class CutExtractor:
-    """Per-frame change score, the hard cuts found in it, and the gradual transitions."""
+    """Per-frame change score, the hard cuts found in it, and the gradual transitions.
+
+    A candidate cut (an analysis frame whose change score stands out, see
+    :func:`detect_hard_cuts`) is kept when it is not part of a gradual transition, when the
+    picture does not come back on the next analysis frame (a flash, a glitch: the frame
+    after is closer to the one before than the candidate is, by ``transient``), and, when
+    the source has more frames than the analysis reads, when its largest source step
+    stands ``native_contrast`` times above the source steps around it (fast motion spreads
+    its change over every step). It is then placed on the source frame after that step
+    (:mod:`hypnoscope.signals.cut_refine`)."""
 
     name = "cuts"
 
     def __init__(self, ratio: float = 3.0, floor: float = 0.12,
-                 transitions: TransitionDetector | None = None):
+                 transitions: TransitionDetector | None = None,
+                 native_contrast: float = 3.0, transient: float = 0.5):
         self.ratio, self.floor = ratio, floor
+        self.native_contrast, self.transient = native_contrast, transient
         self.detector = transitions or TransitionDetector()
         self._score: list[float] = []
         self._t: list[float] = []
+        self._spread: list[float] = []  # 10th to 90th percentile of the thumbnail, levels
+        self._small: list[np.ndarray | None] = []  # tiny gray frames for the transient test
+        self._steps = SourceSteps()
         # cuts and transitions are decided once the pass is over; several extractors and
         # the pipeline ask for them, so they are found once and kept until a new frame
-        self._found: tuple[np.ndarray, np.ndarray, list[Transition]] | None = None
+        self._found: tuple[np.ndarray, np.ndarray, list[Transition], list[Split | None]] \
+            | None = None
 
     def update(self, ctx: FrameContext) -> None:
         self._found = None
         self._t.append(ctx.t)
+        fr = ctx.frame
+        self._steps.add(fr.source_index, fr.source_times, fr.source_prints)
+        small = cv2.resize(ctx.gray_small, TRANSIENT_SIZE, interpolation=cv2.INTER_AREA)
+        p10, p90 = np.percentile(small, (10, 90))
+        self._spread.append(float(p90 - p10))
+        self._small.append(small)
         if ctx.prev is None:
             self._score.append(0.0)
         elif ctx.is_duplicate:
@@ -98,17 +124,50 @@ class CutExtractor:
                                                 ctx.gain_compensated_residual))
         self.detector.update(ctx)
 
-    def _decide(self) -> tuple[np.ndarray, np.ndarray, list[Transition]]:
-        """(cut frame indices, in-transition mask, transitions), computed once."""
+    def _transients(self) -> np.ndarray:
+        """True on distinct analysis frames whose picture does not last (a flash, a
+        glitch): the next distinct frame looks more like the one before than this one does,
+        by ``transient``, after a jump of at least the transition detector's
+        ``min_change`` levels."""
+        score = np.asarray(self._score)
+        idx = np.flatnonzero(np.isfinite(score))
+        out = np.zeros(len(score), dtype=bool)
+        for a, b, c in zip(idx[:-2], idx[1:-1], idx[2:], strict=False):
+            sa, sb, sc = self._small[a], self._small[b], self._small[c]
+            jump = float(np.abs(sb - sa).mean())
+            back = float(np.abs(sc - sa).mean())
+            out[b] = jump >= self.detector.min_change and back < self.transient * jump
+        return out
+
+    def _decide(self) -> tuple[np.ndarray, np.ndarray, list[Transition], list[Split | None]]:
+        """(cut frame indices, in-transition mask, transitions, source splits of the cuts),
+        computed once."""
         if self._found is None:
-            trs = self.detector.transitions()
+            t = np.asarray(self._t)
+            transient = self._transients()
+            spread = np.asarray(self._spread)
+            spread[transient] = np.inf  # a flash to white is no fade
+            trs = assemble(self.detector.transitions(
+                frozenset(np.flatnonzero(transient).tolist())), spread, t,
+                           flat=self.detector.uniform_spread)
             inside = np.zeros(len(self._t), dtype=bool)
+            near = np.zeros(len(self._t), dtype=bool)
             for tr in trs:
                 inside[tr.start + 1:tr.end + 1] = True  # frames whose change belongs to it
-            cuts = detect_hard_cuts(np.asarray(self._score), ratio=self.ratio,
+                near[tr.start:tr.end + 1] = True  # and the steep start of a fade
+            cand = detect_hard_cuts(np.asarray(self._score), ratio=self.ratio,
                                     floor=self.floor)
-            self._found = (np.asarray([i for i in cuts if not inside[i]], dtype=int),
-                           inside, trs)
+            cuts, splits = [], []
+            for i in cand:
+                if near[i] or transient[i]:
+                    continue
+                sp = self._steps.split(int(i))
+                if sp is not None and np.isfinite(sp.contrast) \
+                        and sp.contrast < self.native_contrast:
+                    continue  # spread over the source frames: motion, not a cut
+                cuts.append(int(i))
+                splits.append(sp)
+            self._found = (np.asarray(cuts, dtype=int), inside, trs, splits)
         return self._found
 
     def _transitions(self) -> list[Transition]:
@@ -129,13 +188,48 @@ class CutExtractor:
 
     def units(self) -> dict[str, str]:
         return {"change_score": "0..1 (null on a repeated frame)",
-                "cut": "1 at the first frame of a new shot",
+                "cut": "1 on the first analysis frame of a new shot",
                 "transition": "1 on the frames of a gradual transition (dissolve or fade)"}
+
+    def cut_points(self) -> list[tuple[float, int | None]]:
+        """(time in s, source frame index or None) of the first frame of each new shot,
+        on the source frame where the picture changes."""
+        t = np.asarray(self._t)
+        cuts, _, _, splits = self._decide()
+        out = []
+        for i, sp in zip(cuts, splits, strict=True):
+            if sp is not None:
+                out.append((sp.t, sp.frame))
+            else:
+                out.append((float(t[i]), self._steps.frame_of(int(i))))
+        return out
 
     def events(self) -> dict[str, list[float]]:
         t = np.asarray(self._t)
         trs = self._transitions()
-        return {"cuts": [float(t[i]) for i in self._cuts()],
-                "transitions": [float(t[tr.start]) for tr in trs],
-                "transition_ends": [float(t[tr.end]) for tr in trs],
-                "fades": [float(t[tr.start]) for tr in trs if tr.kind != "dissolve"]}
+        points = self.cut_points()
+        ev = {"cuts": [c for c, _ in points],
+              "transitions": [float(t[tr.start]) for tr in trs],
+              "transition_ends": [float(t[tr.end]) for tr in trs],
+              "fades": [float(t[tr.start]) for tr in trs if tr.kind != "dissolve"]}
+        frames = [self._steps.frame_of(i) for i in range(len(t))]
+        if all(f is not None for f in frames) and all(f is not None for _, f in points):
+            ev["cut_frames"] = [float(f) for _, f in points]
+            ev["transition_frames"] = [float(frames[tr.start]) for tr in trs]
+            ev["transition_end_frames"] = [float(frames[tr.end]) for tr in trs]
+        return ev
+
+    def artifacts(self, events: dict[str, list[float]]) -> dict:
+        """The shot boundaries with their source frames and transition kinds (``shots``):
+        ``cuts`` as ``{"time_s", "frame"}``, ``transitions`` as ``{"start_s", "end_s",
+        "start_frame", "end_frame", "kind"}`` (start: the last frame of the old shot, end:
+        the first of the new one; frames None when unknown)."""
+        t = np.asarray(self._t)
+        trs = self._transitions()
+        fr = self._steps.frame_of
+        return {"shots": {
+            "cuts": [{"time_s": round(c, 6), "frame": f} for c, f in self.cut_points()],
+            "transitions": [{"start_s": round(float(t[tr.start]), 6),
+                             "end_s": round(float(t[tr.end]), 6),
+                             "start_frame": fr(tr.start), "end_frame": fr(tr.end),
+                             "kind": tr.kind} for tr in trs]}}

@@ -30,7 +30,8 @@ THUMB = (32, 18)
 class Transition:
     """A gradual transition between analysis frames ``start`` (the last frame of the old
     shot) and ``end`` (the first frame of the new shot), at times ``t_start``/``t_end`` (s);
-    ``kind`` is ``dissolve``, ``fade_out`` or ``fade_in``; ``fit`` is the blend residual as
+    ``kind`` is ``dissolve``, ``fade_out``, ``fade_in`` or ``fade_through_black`` (out of
+    one shot, through black or another flat colour, into the next); ``fit`` is the blend residual as
     a share of the A-to-B difference (0 = a perfect blend)."""
 
     start: int
@@ -61,6 +62,20 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (na * nb)) if na > 1e-6 and nb > 1e-6 else 1.0
 
 
+def detail_dip(t: np.ndarray, detail: np.ndarray) -> float:
+    """The least ratio, over the frames in the middle half of a transition (times ``t`` in
+    s, first and last being its ends), of their ``detail`` (Laplacian standard deviation) to
+    the straight line between the ends' detail (1.0: no dip; inf when no frame is in the
+    middle). A blend of two unrelated pictures keeps about half of each one's edges, so its
+    detail dips below the line; motion inside one shot keeps it near."""
+    if len(t) < 3 or t[-1] <= t[0]:
+        return float("inf")
+    u = (t[1:-1] - t[0]) / (t[-1] - t[0])
+    line = (1 - u) * detail[0] + u * detail[-1]
+    mid = (u >= 0.25) & (u <= 0.75) & (line > 0)
+    return float((detail[1:-1][mid] / line[mid]).min()) if mid.any() else float("inf")
+
+
 @dataclass
 class _Entry:
     index: int
@@ -68,6 +83,7 @@ class _Entry:
     thumb: np.ndarray
     spread: float  # 10th to 90th percentile of the thumbnail, levels
     half: np.ndarray  # the gray frame at half the analysis size, for the motion check
+    detail: float  # standard deviation of its Laplacian, levels (edges and texture)
 
 
 class TransitionDetector:
@@ -84,18 +100,25 @@ class TransitionDetector:
     ``uniform_spread`` the range (levels) from the 10th to the 90th percentile of a
     thumbnail under which the frame is uniform (a fade; a caption on black stays black);
     ``max_similarity`` the largest correlation between A and B for a dissolve (two views
-    of the same picture, e.g. a brightness change, are not two shots)."""
+    of the same picture, e.g. a brightness change, are not two shots).
+
+    A dissolve whose best fit is above ``sure_fit`` (both shots move, or it is motion
+    inside one shot) is kept only when its middle frames lose detail as a blend of two
+    unrelated pictures does, to at most ``max_dip`` of the line between its ends (see
+    :func:`detail_dip`)."""
 
     def __init__(self, *, min_change: float = 6.0, max_fit: float = 0.25,
                  max_jump: float = 0.6, min_unexplained: float = 0.3,
                  max_window_s: float = 3.0, max_span_s: float = 4.0,
                  uniform_spread: float = 8.0, max_similarity: float = 0.8,
-                 max_frames: int = 48):
+                 max_frames: int = 48, sure_fit: float = 0.18, max_dip: float = 0.9):
         self.min_change, self.max_fit, self.max_jump = min_change, max_fit, max_jump
         self.min_unexplained = min_unexplained
         self.max_window_s, self.max_span_s = max_window_s, max_span_s
         self.uniform_spread = uniform_spread
         self.max_similarity = max_similarity
+        self.sure_fit, self.max_dip = sure_fit, max_dip
+        self._detail: list[tuple[int, float, float]] = []  # (index, t, detail) per frame
         self._recent: deque[_Entry] = deque(maxlen=max_frames)
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         self._candidates: list[Transition] = []
@@ -109,7 +132,10 @@ class TransitionDetector:
         half = cv2.resize(ctx.gray, (max(16, w // 2), max(16, h // 2)),
                           interpolation=cv2.INTER_AREA)
         p10, p90 = np.percentile(thumb, (10, 90))
-        self._recent.append(_Entry(ctx.index, ctx.content_t, thumb, float(p90 - p10), half))
+        detail = float(cv2.Laplacian(half, cv2.CV_32F).std())
+        self._recent.append(_Entry(ctx.index, ctx.content_t, thumb, float(p90 - p10), half,
+                                   detail))
+        self._detail.append((ctx.index, ctx.content_t, detail))
         cand = self._best_ending_here()
         if cand is not None:
             self._candidates.append(cand)
@@ -175,14 +201,16 @@ class TransitionDetector:
         by_gain = float(cv2.absdiff(bf, warped * np.float32(gain)).mean()) / raw
         return min(1.0, plain), min(1.0, by_gain)
 
-    def transitions(self) -> list[Transition]:
-        """The transitions found so far: overlapping candidates merged, too long ones
-        dropped."""
+    def transitions(self, exclude: frozenset[int] = frozenset()) -> list[Transition]:
+        """The transitions found so far: overlapping or touching candidates merged (one
+        gradual change is one event), too long ones dropped. Candidates that start or end
+        on a frame in ``exclude`` (analysis indices, e.g. a flash whose picture does not
+        last) are left out first."""
         merged: list[Transition] = []
-        for c in sorted(self._candidates, key=lambda c: (c.start, c.end)):
-            touching_dissolves = (merged and c.start == merged[-1].end
-                                  and c.kind == merged[-1].kind == "dissolve")
-            if merged and (c.start < merged[-1].end or touching_dissolves):
+        cands = [c for c in self._candidates if c.start not in exclude
+                 and c.end not in exclude]
+        for c in sorted(cands, key=lambda c: (c.start, c.end)):
+            if merged and c.start <= merged[-1].end:
                 p = merged[-1]
                 kind = p.kind if p.fit <= c.fit else c.kind
                 if c.end > p.end:
@@ -190,4 +218,62 @@ class TransitionDetector:
                                             min(p.fit, c.fit))
                 continue
             merged.append(c)
-        return [c for c in merged if c.t_end - c.t_start <= self.max_span_s + 1e-6]
+        rows = np.asarray(self._detail, dtype=float).reshape(-1, 3)  # index, t, detail
+        kept = []
+        for c in merged:
+            if c.t_end - c.t_start > self.max_span_s + 1e-6:
+                continue
+            if c.kind == "dissolve" and c.fit > self.sure_fit:
+                a, b = np.searchsorted(rows[:, 0], [c.start, c.end + 0.5])
+                if detail_dip(rows[a:b, 1], rows[a:b, 2]) > self.max_dip:
+                    continue
+            kept.append(c)
+        return kept
+
+
+def assemble(transitions: list[Transition], spread: np.ndarray, t: np.ndarray,
+             flat: float = 8.0, dip: float = 0.25, max_gap: int = 1) -> list[Transition]:
+    """Gradual transitions as editors name them, one event each.
+
+    ``transitions`` are the blend-model events over analysis frames, ``spread`` the range
+    (levels) from the 10th to the 90th percentile of each frame's thumbnail and ``t`` the
+    frames' times (s). A frame is flat (black or another flat colour) when its spread is
+    at most ``flat``. Events at most ``max_gap`` frames apart join (a fade out and the fade
+    in that follows it, the two halves of a dissolve); a run of flat frames joins the
+    events that end in it and start from it, and a run that starts or ends the video, or
+    is entered or left by a jump, becomes an event of its own (PySceneDetect's threshold
+    detector sees these). Each event's kind then follows from its frames: out of a flat
+    frame ``fade_in``, into one ``fade_out``; ``fade_through_black`` when a frame inside is
+    flat or its spread dips below ``dip`` times that of both ends (a fast fade whose
+    darkest frame falls between analysis frames); else ``dissolve``.
+    """
+    n = len(spread)
+    is_flat = spread <= flat
+    spans = [[tr.start, tr.end, tr.fit] for tr in transitions]
+    edges = np.diff(np.concatenate([[0], is_flat.astype(int), [0]]))
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1, strict=True):
+        if a == 0 and b == n - 1:
+            continue  # all flat: nothing to fade from
+        spans.append([max(a - 1, 0), min(b + 1, n - 1), 0.0])
+    spans.sort()
+    merged: list[list] = []
+    for s in spans:
+        if merged and s[0] - merged[-1][1] <= max_gap:
+            m = merged[-1]
+            m[1], m[2] = max(m[1], s[1]), min(m[2], s[2])
+        else:
+            merged.append(list(s))
+    out = []
+    for s, e, fit in merged:
+        inner = spread[s + 1:e]
+        if is_flat[s] and not is_flat[e]:
+            kind = "fade_in"
+        elif is_flat[e] and not is_flat[s]:
+            kind = "fade_out"
+        elif len(inner) and (inner.min() <= flat
+                             or inner.min() < dip * min(spread[s], spread[e])):
+            kind = "fade_through_black"
+        else:
+            kind = "dissolve"
+        out.append(Transition(int(s), int(e), float(t[s]), float(t[e]), kind, float(fit)))
+    return out
