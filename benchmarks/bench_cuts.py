@@ -117,6 +117,7 @@ class Found:
     gradual: list[tuple[int, int]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    middles: list[int | None] = field(default_factory=list)
 
 
 def run_hypnoscope(path: Path, fps: float, clock: np.ndarray) -> Found:
@@ -133,8 +134,9 @@ def run_hypnoscope(path: Path, fps: float, clock: np.ndarray) -> Found:
         cuts = to_frames(ev["cuts"], clock)
         gradual = list(zip(to_frames(ev["transitions"], clock),
                            to_frames(ev["transition_ends"], clock), strict=True))
-    kinds = [t["kind"] for t in (a.extras.get("shots") or {}).get("transitions", [])]
-    return Found(cuts, gradual, kinds, dt)
+    trs = (a.extras.get("shots") or {}).get("transitions", [])
+    return Found(cuts, gradual, [t["kind"] for t in trs], dt,
+                 [t.get("middle_frame") for t in trs])
 
 
 def run_pyscenedetect(path: Path, detector: str = "adaptive") -> Found:
@@ -279,10 +281,9 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"  {tool:<14} cuts {f.cuts}" + (f"  gradual {g}" if g else ""))
             if path.name.endswith("testvideo.mp4") and not args.quiet:
                 thr = run_pyscenedetect(path, "threshold")
-                h = found["hypnoscope"]
-                mids = [(s + e) // 2 for s, e in h.gradual]
                 print(f"  PySceneDetect ThresholdDetector boundaries {thr.cuts} (its tests: "
-                      f"[15, 198, 377]); hypnoscope gradual middles {mids}")
+                      f"[15, 198, 377]); hypnoscope's scene boundaries at its transitions "
+                      f"{found['hypnoscope'].middles}")
         n_g = sum(len(t.gradual) for _, t in items)
         summary.append(f"\n== {title}: {len(items)} clips, {tallies['hypnoscope'].true} hard "
                        f"cuts, {n_g} gradual transitions")

@@ -19,7 +19,7 @@ import av
 import cv2
 import numpy as np
 
-GENERATOR = "p2"
+GENERATOR = "p3"
 
 #: Single-shot camera clips of the corpus (``real/``; FFmpeg's scene score finds no event in
 #: any of them), of varied content and motion: handheld, driving, dancing, sport, static.
@@ -197,9 +197,14 @@ def probe_frames(seed: int, fps: float, size: tuple[int, int], real: Path,
     return frames, truth
 
 
-def encode(path: Path, frames: list[np.ndarray], fps: float, codec: str) -> None:
+def encode(path: Path, frames: list[np.ndarray], fps: float, codec: str,
+           grain: float = 1.5) -> None:
     """Write ``frames`` with ``codec`` at ``fps`` (a rate such as 29.97 as 30000/1001), via a
-    temporary name so a probe is complete or absent."""
+    temporary name so a probe is complete or absent. Fresh sensor-like ``grain`` (gray
+    levels) on every frame keeps a source frame repeated by the rate conversion from being
+    an exact repeat, as in camera footage (the decoder then leaves the frames the analysis
+    does not read undecoded, as it does on such footage)."""
+    rng = np.random.default_rng(len(frames))
     tmp = path.with_name(path.stem + ".part" + path.suffix)
     with av.open(str(tmp), "w") as c:
         s = c.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
@@ -213,6 +218,8 @@ def encode(path: Path, frames: list[np.ndarray], fps: float, codec: str) -> None
             s.options = {"crf": "32", "b": "0", "deadline": "realtime", "cpu-used": "8",
                          "row-mt": "1"}
         for f in frames:
+            noisy = f.astype(np.float32) + rng.normal(0, grain, f.shape[:2] + (1,))
+            f = np.clip(np.round(noisy), 0, 255).astype(np.uint8)
             for p in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
                 c.mux(p)
         for p in s.encode():

@@ -227,6 +227,24 @@ def run_extractors(reader: VideoReader, extractors: Sequence[Extractor],
     return np.asarray(times, dtype=float)
 
 
+def refine_spans(path: str | os.PathLike, extractors: Sequence[Extractor],
+                 timings: dict[str, float] | None = None) -> None:
+    """Let extractors that place events on exact source frames (``refine``, e.g. the cut
+    extractor) decode again the short spans the pass left undecoded; the seconds go to
+    ``timings["refine"]``."""
+    pending = [ex for ex in extractors if hasattr(ex, "refine")]
+    if not pending:
+        return
+    from hypnoscope.media.span import SpanReader
+
+    t0 = time.perf_counter()
+    with SpanReader(path) as spans:
+        for ex in pending:
+            ex.refine(spans)
+    if timings is not None:
+        timings["refine"] = timings.get("refine", 0.0) + time.perf_counter() - t0
+
+
 def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
             fps: float = DecodeOptions.fps, window_s: float = DEFAULT_WINDOW_S,
             extractors: Sequence[Extractor] | None = None,
@@ -249,6 +267,7 @@ def analyze(path: str | os.PathLike, *, height: int = DecodeOptions.height,
     with VideoReader(path, options, on_progress=on_progress) as reader:
         times = run_extractors(reader, extractors, timings=timings)
         facts = reader.facts
+    refine_spans(path, extractors, timings)
     series: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}
     events: dict[str, list[float]] = {}

@@ -36,6 +36,7 @@ def test_dissolve_is_a_transition_not_a_cut(shots, analyse):
     assert 2.0 - 2 * STEP <= start and end <= 3.0 + 2 * STEP
     assert end - start >= 0.5  # gradual: it spans several frames
     assert a.events["fades"] == []
+    assert [t["kind"] for t in a.extras["shots"]["transitions"]] == ["dissolve"]
     assert a.metrics["cuts_per_minute"] == 0
     assert a.metrics["transitions_per_minute"] == pytest.approx(60 / 5.0)
     # the shot boundary is the middle of the dissolve: two shots of about 2.5 s
@@ -55,15 +56,17 @@ def test_short_dissolve_is_still_a_transition(shots, analyse):
     assert len(a.events["transitions"]) == 1
 
 
-def test_fade_out_then_in_are_two_fades(shots, analyse):
+def test_fade_to_black_and_back_is_one_fade_event(shots, analyse):
     a, b = shots
     clip = synth.fade(a, 18, level=0, out=True) + synth.fade(b, 18, level=0, out=False)
     r = analyse("fades", clip)
     assert r.events["cuts"] == []
-    assert len(r.events["transitions"]) == 2
+    assert len(r.events["transitions"]) == 1
     assert r.events["fades"] == r.events["transitions"]
-    assert r.events["transition_ends"][0] == pytest.approx(3.0, abs=STEP)  # black at 3 s
-    assert r.events["transitions"][1] == pytest.approx(3.0, abs=STEP)
+    assert [t["kind"] for t in r.extras["shots"]["transitions"]] == ["fade_through_black"]
+    # from the start of the fade out (2.25 s) to the end of the fade in (3.75 s)
+    assert r.events["transitions"][0] == pytest.approx(2.25, abs=2 * STEP)
+    assert r.events["transition_ends"][0] == pytest.approx(3.75, abs=2 * STEP)
 
 
 def test_motion_and_flicker_are_not_transitions(analyse):

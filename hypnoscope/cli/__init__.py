@@ -6,6 +6,7 @@
 - :mod:`.scoring`: ``train``, ``evaluate`` (and ``compare --db``)
 - :mod:`.intent`: ``steer``, ``edit``
 - :mod:`.browse`: ``browse`` (a local web page over a results database)
+- :mod:`.scenes`: ``scenes`` (shot lists: PySceneDetect CSV, OpenTimelineIO, JSON)
 - :mod:`.options`: the options and one-line error helpers they share
 
 Building the app imports only Typer, rich and these light modules; each command imports
@@ -39,9 +40,9 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version,
 
 
 def _register_commands() -> None:
-    from hypnoscope.cli import analyze, batch, browse, demo, intent, scoring
+    from hypnoscope.cli import analyze, batch, browse, demo, intent, scenes, scoring
 
-    for group in (analyze, demo, batch, scoring, intent, browse):
+    for group in (analyze, demo, batch, scoring, intent, browse, scenes):
         group.register(app)
 
 

@@ -2,28 +2,35 @@
 frames.
 
 The analysis runs at a canonical rate (8 fps by default), so a cut found between analysis
-frames ``i - 1`` and ``i`` lies somewhere in the few source frames decoded in between. The
-decoder keeps a tiny fingerprint of every source frame it decodes (a fixed grid of native
-luma pixels, see :class:`hypnoscope.decode.PictureFingerprint`); the step from one source
-frame to the next is the mean absolute difference of their fingerprints. A cut is one large
-step; motion, a dissolve or a fade spread their change over every step. So the cut goes on
-the source frame after the largest step of its bracket, and a candidate whose largest step
-does not stand out against the steps around it (at the source's rate) is no cut.
+frames ``i - 1`` and ``i`` lies somewhere in the few source frames in between. The decoder
+keeps a tiny fingerprint of every source frame it decodes (a fixed grid of native luma
+pixels, see :class:`hypnoscope.media.decode.PictureFingerprint`); the step from one decoded
+source frame to the next is the mean absolute difference of their fingerprints. A cut is
+one large step; motion, a dissolve or a fade spread their change over every step. So the
+cut goes on the source frame after the largest step of its bracket, and a candidate whose
+largest step does not stand out against the steps around it (at the source's rate) is no
+cut.
 
-The steps are kept as one float per decoded source frame, so memory stays that of a
-per-frame series. A decoder that skips source frames leaves gaps: a bracket with a gap is
-marked, and its cut stays on the best decoded frame.
+The steps are kept as one float per source frame, so memory stays that of a per-frame
+series. When the decoder left source frames undecoded (frames the analysis does not read),
+the largest step may span several frames: :meth:`SourceSteps.refine` then decodes that
+short span again (:mod:`hypnoscope.media.span`) and places the cut among all its frames.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 #: Fingerprint steps below this many gray levels repeat the picture (see
-#: ``hypnoscope.decode.SOURCE_REPEAT_LEVELS``): they say nothing about motion.
+#: ``hypnoscope.media.decode.SOURCE_REPEAT_LEVELS``): they say nothing about motion.
 REPEAT_LEVELS = 0.5
+
+#: A function returning (time in s, fingerprint) of every source frame with a time in
+#: [t_from, t_to] (s), decoded again; empty when that fails.
+SpanDecoder = Callable[[float, float], list[tuple[float, np.ndarray]]]
 
 
 def print_step(a: np.ndarray, b: np.ndarray) -> float:
@@ -39,14 +46,15 @@ class Split:
     it (the first frame of the new shot if this bracket holds a cut), ``t`` its time (s),
     ``step`` its size (levels), ``contrast`` how many times it exceeds the median of the
     other steps around it (inf when they are all repeats; nan with a single step: nothing
-    to compare at the source's rate), ``gap`` whether the decoder skipped source frames in
-    the bracket."""
+    to compare at the source's rate). ``gap_from`` is the time (s) of the decoded frame
+    before the step when undecoded frames lie between the two (None otherwise): the cut is
+    then somewhere in (gap_from, t]."""
 
     frame: int | None
     t: float
     step: float
     contrast: float
-    gap: bool
+    gap_from: float | None = None
 
 
 class SourceSteps:
@@ -58,61 +66,81 @@ class SourceSteps:
 
     def __init__(self, radius: int = 8):
         self.radius = radius
-        self._steps: list[float] = []  # one per decoded source frame (0 for the first)
-        self._bracket: list[tuple[int, int]] = []  # [start, stop) into _steps per frame
+        self._steps: list[float] = []  # per source frame: step from the last decoded (nan)
+        self._times: list[float] = []  # per source frame, s
+        self._bracket: list[tuple[int, int]] = []  # [start, stop) into the lists per frame
         self._frame: list[int | None] = []  # source index of each analysis frame
-        self._times: list[np.ndarray | None] = []
-        self._gap: list[bool] = []
-        self._last: np.ndarray | None = None
-        self._period: float | None = None
+        self._last: np.ndarray | None = None  # fingerprint of the last decoded frame
+        self._last_at = -1  # its position in the lists
 
     def add(self, source_index: int | None, times: np.ndarray | None,
-            prints: list[np.ndarray] | None) -> None:
+            prints: list[np.ndarray | None] | None) -> None:
         """The next analysis frame's bracket: its source index and the times (s) and
-        fingerprints of the source frames decoded since the previous analysis frame."""
+        fingerprints (None where undecoded) of the source frames since the previous
+        analysis frame, this one last."""
         start = len(self._steps)
+        self._frame.append(source_index)
         if not prints or times is None or len(times) != len(prints):
             self._bracket.append((start, start))
-            self._frame.append(source_index)
-            self._times.append(None)
-            self._gap.append(False)
             self._last = None
             return
-        for fp in prints:
-            self._steps.append(print_step(self._last, fp) if self._last is not None else 0.0)
-            self._last = fp
-        d = np.diff(times)
-        if len(d):
-            p = float(np.median(d))
-            self._period = p if self._period is None else min(self._period, p)
-        gap = bool(self._period and len(d) and d.max() > 1.5 * self._period)
+        for t, fp in zip(times, prints, strict=True):
+            if fp is None:
+                step = float("nan")
+            else:
+                step = print_step(self._last, fp) if self._last is not None else 0.0
+                if self._last is None and start > 0:
+                    step = float("nan")  # no known predecessor
+                self._last, self._last_at = fp, len(self._steps)
+            self._steps.append(step)
+            self._times.append(float(t))
         self._bracket.append((start, len(self._steps)))
-        self._frame.append(source_index)
-        self._times.append(np.asarray(times, dtype=float))
-        self._gap.append(gap)
 
     def split(self, i: int) -> Split | None:
         """Where the change into analysis frame ``i`` happens at the source's rate (None
         when its bracket is unknown)."""
-        a, b = self._bracket[i]
-        times = self._times[i]
-        if times is None or b <= a or i == 0:
+        if i == 0 or i >= len(self._bracket):
             return None
+        a, b = self._bracket[i]
         steps = np.asarray(self._steps[a:b])
-        k = int(np.argmax(steps))
+        if b <= a or not np.isfinite(steps).any():
+            return None
+        k = int(np.nanargmax(steps))
         frame = self._frame[i]
         src = None if frame is None else frame - (b - a - 1 - k)
+        # the decoded frame before the step, and whether undecoded frames lie between
+        j = a + k - 1
+        while j >= 0 and not np.isfinite(self._steps[j]) and j > a - 64:
+            j -= 1
+        gap_from = self._times[j] if j >= 0 and j < a + k - 1 else None
         if b - a < 2:
-            contrast = float("nan")
+            contrast = float("nan")  # one source frame per analysis frame: nothing finer
         else:
             lo, hi = max(1, a - self.radius), min(len(self._steps), b + self.radius)
-            around = np.asarray(self._steps[lo:hi])
-            around = np.delete(around, a + k - lo)
-            around = around[around >= REPEAT_LEVELS]
+            around = np.delete(np.asarray(self._steps[lo:hi]), a + k - lo)
+            around = around[np.isfinite(around) & (around >= REPEAT_LEVELS)]
             base = float(np.median(around)) if len(around) else 0.0
             contrast = float(steps[k]) / base if base > 0 else float("inf")
-        return Split(src, float(times[k]), float(steps[k]), contrast, self._gap[i])
+        return Split(src, float(self._times[a + k]), float(steps[k]), contrast, gap_from)
 
     def frame_of(self, i: int) -> int | None:
         """Source frame index of analysis frame ``i`` (None when unknown)."""
         return self._frame[i]
+
+    def refine(self, sp: Split, decode: SpanDecoder) -> Split:
+        """``sp`` placed on the exact frame when its step spanned undecoded frames: the
+        span is decoded again and the cut goes after its largest step (``sp`` unchanged
+        when decoding fails or finds nothing)."""
+        if sp.gap_from is None or sp.frame is None:
+            return sp
+        frames = decode(sp.gap_from, sp.t)
+        if len(frames) < 2:
+            return sp
+        steps = [print_step(a, b) for (_, a), (_, b) in zip(frames[:-1], frames[1:],
+                                                             strict=True)]
+        k = int(np.argmax(steps)) + 1
+        t_end = frames[-1][0]
+        if abs(t_end - sp.t) > 1e-3:
+            return sp  # the span did not end where the pass said: keep the pass's frame
+        return replace(sp, frame=sp.frame - (len(frames) - 1 - k), t=frames[k][0],
+                       gap_from=None)

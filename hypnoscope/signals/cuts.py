@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from hypnoscope.signals.context import FrameContext
-from hypnoscope.signals.cut_refine import SourceSteps, Split
+from hypnoscope.signals.cut_refine import SourceSteps, SpanDecoder, Split
 from hypnoscope.signals.transitions import Transition, TransitionDetector, assemble
 
 #: Mean gray level under which a frame is nearly black (the end of a fade): its colour
@@ -24,6 +24,9 @@ DARK_LEVELS = 24.0
 #: (width, height) of the gray thumbnails kept per analysis frame, to tell a cut from a
 #: picture that comes back (a flash) and a flat frame (black) from a picture.
 TRANSIENT_SIZE = (32, 18)
+#: A jump between analysis frames is sudden (a flash, a cut) when it is this many times the
+#: step before it; a fade's steps grow gradually.
+SUDDEN = 2.5
 
 
 def change_score(hist_a: np.ndarray, hist_b: np.ndarray, residual: float) -> float:
@@ -88,9 +91,11 @@ class CutExtractor:
 
     def __init__(self, ratio: float = 3.0, floor: float = 0.12,
                  transitions: TransitionDetector | None = None,
-                 native_contrast: float = 3.0, transient: float = 0.5):
+                 native_contrast: float = 3.0, transient: float = 0.5,
+                 transient_s: float = 0.35):
         self.ratio, self.floor = ratio, floor
         self.native_contrast, self.transient = native_contrast, transient
+        self.transient_s = transient_s
         self.detector = transitions or TransitionDetector()
         self._score: list[float] = []
         self._t: list[float] = []
@@ -126,17 +131,41 @@ class CutExtractor:
 
     def _transients(self) -> np.ndarray:
         """True on distinct analysis frames whose picture does not last (a flash, a
-        glitch): the next distinct frame looks more like the one before than this one does,
-        by ``transient``, after a jump of at least the transition detector's
-        ``min_change`` levels."""
+        glitch). A jump is sudden when it is at least the transition detector's
+        ``min_change`` levels and :data:`SUDDEN` times the step before it (a fade is not).
+        A frame is transient when its jump was sudden and within ``transient_s`` seconds a
+        later frame comes back near the picture before it, or when a sudden jump shortly
+        before it is undone: it is back near the picture shown before that jump ("near":
+        closer than ``transient`` times its own jump)."""
         score = np.asarray(self._score)
+        t = np.asarray(self._t)
         idx = np.flatnonzero(np.isfinite(score))
+        small = self._small
+
+        def dist(i: int, j: int) -> float:
+            return float(np.abs(small[i] - small[j]).mean())
+
+        jump = np.zeros(len(idx))
+        jump[1:] = [dist(idx[k - 1], idx[k]) for k in range(1, len(idx))]
+        sudden = np.zeros(len(idx), dtype=bool)
+        sudden[1:] = (jump[1:] >= self.detector.min_change) & (jump[1:] >= SUDDEN * jump[:-1])
         out = np.zeros(len(score), dtype=bool)
-        for a, b, c in zip(idx[:-2], idx[1:-1], idx[2:], strict=False):
-            sa, sb, sc = self._small[a], self._small[b], self._small[c]
-            jump = float(np.abs(sb - sa).mean())
-            back = float(np.abs(sc - sa).mean())
-            out[b] = jump >= self.detector.min_change and back < self.transient * jump
+        for k in range(1, len(idx)):
+            a, b = idx[k - 1], idx[k]
+            if jump[k] < self.detector.min_change:
+                continue
+            near = self.transient * jump[k]
+            if sudden[k] and any(dist(c, a) < near for c in idx[k + 1:k + 4]
+                                 if t[c] - t[b] <= self.transient_s):
+                out[b] = True
+                continue
+            for m in range(k - 2, max(-1, k - 5), -1):  # an earlier picture, and a sudden
+                z = idx[m]  # jump after it
+                if t[a] - t[z] > self.transient_s:
+                    break
+                if sudden[m + 1:k].any() and dist(b, z) < near:
+                    out[b] = True
+                    break
         return out
 
     def _decide(self) -> tuple[np.ndarray, np.ndarray, list[Transition], list[Split | None]]:
@@ -169,6 +198,21 @@ class CutExtractor:
                 splits.append(sp)
             self._found = (np.asarray(cuts, dtype=int), inside, trs, splits)
         return self._found
+
+    def refine(self, decode: SpanDecoder) -> int:
+        """Place on their exact frame the cuts whose largest source step spanned frames the
+        pass left undecoded, by decoding that short span again (``decode``, see
+        :class:`hypnoscope.media.span.SpanReader`). Call once the pass is over; returns how
+        many spans were decoded."""
+        cuts, inside, trs, splits = self._decide()
+        done, out = 0, []
+        for sp in splits:
+            if sp is not None and sp.gap_from is not None:
+                sp = self._steps.refine(sp, decode)
+                done += 1
+            out.append(sp)
+        self._found = (cuts, inside, trs, out)
+        return done
 
     def _transitions(self) -> list[Transition]:
         return self._decide()[2]
@@ -223,13 +267,32 @@ class CutExtractor:
         """The shot boundaries with their source frames and transition kinds (``shots``):
         ``cuts`` as ``{"time_s", "frame"}``, ``transitions`` as ``{"start_s", "end_s",
         "start_frame", "end_frame", "kind"}`` (start: the last frame of the old shot, end:
-        the first of the new one; frames None when unknown)."""
+        the first of the new one; frames None when unknown) with the ``middle_s`` and
+        ``middle_frame`` where a scene list divides the two shots (see :meth:`_middle`)."""
         t = np.asarray(self._t)
         trs = self._transitions()
         fr = self._steps.frame_of
+        items = []
+        for tr in trs:
+            item = {"start_s": round(float(t[tr.start]), 6), "end_s": round(float(t[tr.end]), 6),
+                    "start_frame": fr(tr.start), "end_frame": fr(tr.end), "kind": tr.kind}
+            a, b = self._middle(tr)
+            item["middle_s"] = round(0.5 * float(t[a] + t[b]), 6)
+            fa, fb = fr(a), fr(b)
+            item["middle_frame"] = (fa + fb + 1) // 2 if fa is not None and fb is not None \
+                else None
+            items.append(item)
         return {"shots": {
             "cuts": [{"time_s": round(c, 6), "frame": f} for c, f in self.cut_points()],
-            "transitions": [{"start_s": round(float(t[tr.start]), 6),
-                             "end_s": round(float(t[tr.end]), 6),
-                             "start_frame": fr(tr.start), "end_frame": fr(tr.end),
-                             "kind": tr.kind} for tr in trs]}}
+            "transitions": items}}
+
+    def _middle(self, tr: Transition) -> tuple[int, int]:
+        """The analysis frames whose midpoint divides the two shots of a transition: the
+        first and last flat (black) frames of a fade through black (the cut goes in the
+        black, as PySceneDetect's threshold detector puts it), else its ends."""
+        if tr.kind == "fade_through_black":
+            spread = np.asarray(self._spread[tr.start:tr.end + 1])
+            flat = np.flatnonzero(spread <= self.detector.uniform_spread)
+            if len(flat):
+                return tr.start + int(flat[0]), tr.start + int(flat[-1])
+        return tr.start, tr.end

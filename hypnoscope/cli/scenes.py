@@ -1,0 +1,112 @@
+"""``scenes``: the shot list of videos, printed and written for other tools (PySceneDetect's
+CSV, an OpenTimelineIO timeline, JSON with frame numbers)."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hypnoscope.cli.options import (
+    DEFAULT_FPS,
+    DEFAULT_HEIGHT,
+    FpsOption,
+    HeightOption,
+    error_line,
+    one_line,
+)
+
+
+def shot_document(path: str, *, fps: float, height: int) -> dict:
+    """Analyze the shot boundaries of ``path`` (cut extractor only) and return its shot
+    document: source facts, cuts, transitions and scenes, with source frames."""
+    from hypnoscope.analysis import analyze
+    from hypnoscope.metrics.scenes import scene_list
+    from hypnoscope.signals import CutExtractor
+
+    a = analyze(path, fps=fps, height=height, extractors=[CutExtractor()], keyframes=False,
+                model=None)
+    f = a.source
+    rate = f.nominal_fps or f.measured_fps or fps
+    shots = a.extras.get("shots") or {"cuts": [], "transitions": []}
+    scenes = scene_list(shots, f.frames_decoded, f.duration_s, rate)
+    return {"video": path, "fps": rate, "frames": f.frames_decoded,
+            "duration_s": f.duration_s, "analysis_fps": f.analysis_fps,
+            "cuts": shots["cuts"], "transitions": shots["transitions"],
+            "scenes": [s.to_dict() for s in scenes]}
+
+
+def scenes_cmd(
+    paths: Annotated[list[str], typer.Argument(help="Video files.")],
+    csv_out: Annotated[Path | None, typer.Option(
+        "--csv", help="Write PySceneDetect's list-scenes CSV here (a folder for several "
+                      "videos: NAME-Scenes.csv each).")] = None,
+    otio_out: Annotated[Path | None, typer.Option(
+        "--otio", help="Write an OpenTimelineIO timeline of the shots here (a folder for "
+                       "several videos: NAME.otio each).")] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write the shot documents here (cuts, transitions with their kind, "
+                       "scenes; frames and seconds).")] = None,
+    no_cut_list: Annotated[bool, typer.Option(
+        "--no-cut-list", help="Leave the CSV's first row (the timecode list) out, for "
+                              "strict CSV readers (PySceneDetect's -s).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    height: HeightOption = DEFAULT_HEIGHT,
+    fps: FpsOption = DEFAULT_FPS,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
+):
+    """List the shots of videos: hard cuts on their exact frame, dissolves and fades as one
+    event each; print the list and write it as CSV, OpenTimelineIO or JSON."""
+    from rich.console import Console
+
+    from hypnoscope.metrics.scenes import Scene
+    from hypnoscope.report.scenes import (
+        output_targets,
+        scene_table,
+        scenes_csv,
+        scenes_otio,
+        write_text,
+    )
+
+    try:
+        csv_targets = output_targets(csv_out, paths, "-Scenes.csv") if csv_out else None
+        otio_targets = output_targets(otio_out, paths, ".otio") if otio_out else None
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
+    console = Console()
+    docs, failed = [], 0
+    for i, path in enumerate(paths):
+        try:
+            doc = shot_document(path, fps=fps, height=height)
+            scenes = [Scene(**s) for s in doc["scenes"]]
+            outputs = []
+            if csv_targets is not None:
+                outputs.append((csv_targets[i], scenes_csv(scenes, cut_list=not no_cut_list)))
+            if otio_targets is not None:
+                outputs.append((otio_targets[i], scenes_otio(
+                    scenes, path, doc["fps"], doc["frames"], doc["transitions"])))
+        except Exception as exc:  # noqa: BLE001 - one line per failed file
+            if debug:
+                traceback.print_exc()
+            one_line(error_line(path, exc))
+            failed += 1
+            continue
+        for target, text in outputs:
+            write_text(target, text)
+        docs.append(doc)
+        if not quiet:
+            kinds = [t["kind"] for t in doc["transitions"]]
+            summary = (f"{len(doc['cuts'])} cuts, {len(kinds)} gradual transitions"
+                       + (f" ({', '.join(kinds)})" if kinds else ""))
+            console.print(scene_table(scenes, title=f"{path}: {summary}"))
+    if json_out is not None and docs:
+        write_text(json_out, json.dumps(docs[0] if len(docs) == 1 else docs, indent=1,
+                                        allow_nan=False))
+    raise typer.Exit(1 if failed else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scenes")(scenes_cmd)

@@ -1,0 +1,76 @@
+"""A short span of a video decoded again, for what the streaming pass left undecoded.
+
+The analysis pass may leave out source frames it does not read (see
+:class:`hypnoscope.media.decode.SkipPlan`). Placing a hard cut on its exact frame needs the
+frames around it: this module seeks to the keyframe at or before the span and decodes
+forward to its end, every frame, and returns their fingerprints. Times are seconds from the
+video's first frame, as in the pass.
+"""
+
+from __future__ import annotations
+
+import os
+
+import av
+import numpy as np
+
+from hypnoscope.media.decode import PictureFingerprint
+
+#: Slack (s) when comparing a decoded frame's time with the span's ends.
+_EPS = 1e-4
+
+
+class SpanReader:
+    """Decodes short spans of one video again (opened on first use, closed by
+    :meth:`close`). Never raises on a damaged file: a span it cannot decode is empty."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        self._container = None
+        self._t0: float | None = None
+        self._fingerprint = PictureFingerprint()
+
+    def _open(self) -> None:
+        self._container = av.open(self.path, metadata_errors="ignore")
+        stream = self._container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for fr in self._container.decode(stream):  # the time origin: the first frame
+            if fr.time is not None:
+                self._t0 = float(fr.time)
+                break
+
+    def __call__(self, t_from: float, t_to: float) -> list[tuple[float, np.ndarray]]:
+        """(time in s, fingerprint) of every frame with a time in [t_from, t_to] (s from
+        the first frame), in order."""
+        try:
+            if self._container is None:
+                self._open()
+            if self._t0 is None:
+                return []
+            stream = self._container.streams.video[0]
+            tb = stream.time_base
+            self._container.seek(int((self._t0 + t_from) / tb), stream=stream,
+                                 backward=True, any_frame=False)
+            out: list[tuple[float, np.ndarray]] = []
+            for fr in self._container.decode(stream):
+                if fr.time is None:
+                    continue
+                t = float(fr.time) - self._t0
+                if t > t_to + _EPS:
+                    break
+                if t >= t_from - _EPS and (not out or t > out[-1][0] + _EPS):
+                    out.append((t, self._fingerprint(fr)))
+            return out
+        except (av.error.FFmpegError, OSError, ValueError, IndexError):
+            return []
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def __enter__(self) -> SpanReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
