@@ -36,7 +36,6 @@ def test_cut_is_frame_exact_at_8fps_analysis(clipdir, fps):
                              fps=fps)
     a = hypnoscope.analyze(path, extractors=[CutExtractor()], keyframes=False, model=None)
     assert a.source.analysis_fps == pytest.approx(8.0)
-    assert a.events["cut_frames"] == [cut]
     assert a.events["cuts"] == [pytest.approx(cut / fps, abs=1e-3)]
     assert a.extras["shots"]["cuts"] == [{"time_s": pytest.approx(cut / fps, abs=1e-3),
                                           "frame": cut}]
@@ -48,7 +47,7 @@ def test_cut_is_frame_exact_when_the_decoder_skips_frames(clipdir):
     fps, cut = 30, 71
     path = synth.write_video(clipdir / "cut_grain.mp4", two_shots(cut, 50, grain=2.0), fps=fps)
     a = hypnoscope.analyze(path, extractors=[CutExtractor()], keyframes=False, model=None)
-    assert a.events["cut_frames"] == [cut]
+    assert [c["frame"] for c in a.extras["shots"]["cuts"]] == [cut]
 
 
 def test_span_reader_gives_the_frames_of_the_pass(clipdir):
@@ -115,4 +114,4 @@ def test_dissolve_is_one_dissolve_event_with_frames(clipdir):
     assert tr["kind"] == "dissolve"
     # blended frames 50..74: the event covers them, within two analysis frames (6.25 frames)
     assert 49 - 7 <= tr["start_frame"] <= 50 and 74 <= tr["end_frame"] <= 75 + 7
-    assert a.events["transition_frames"] == [tr["start_frame"]]
+    assert a.events["transitions"] == [pytest.approx(tr["start_s"])]

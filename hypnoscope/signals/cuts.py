@@ -11,6 +11,8 @@ hard cut: the transition is reported instead, with its start and end.
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import numpy as np
 
@@ -102,6 +104,9 @@ class CutExtractor:
         self._spread: list[float] = []  # 10th to 90th percentile of the thumbnail, levels
         self._small: list[np.ndarray | None] = []  # tiny gray frames for the transient test
         self._steps = SourceSteps()
+        #: Seconds spent placing cuts on exact source frames (source steps and spans decoded
+        #: again), for the benchmark of what exactness costs.
+        self.exact_s = 0.0
         # cuts and transitions are decided once the pass is over; several extractors and
         # the pipeline ask for them, so they are found once and kept until a new frame
         self._found: tuple[np.ndarray, np.ndarray, list[Transition], list[Split | None]] \
@@ -111,7 +116,9 @@ class CutExtractor:
         self._found = None
         self._t.append(ctx.t)
         fr = ctx.frame
+        t0 = time.perf_counter()
         self._steps.add(fr.source_index, fr.source_times, fr.source_prints)
+        self.exact_s += time.perf_counter() - t0
         small = cv2.resize(ctx.gray_small, TRANSIENT_SIZE, interpolation=cv2.INTER_AREA)
         p10, p90 = np.percentile(small, (10, 90))
         self._spread.append(float(p90 - p10))
@@ -208,7 +215,9 @@ class CutExtractor:
         done, out = 0, []
         for sp in splits:
             if sp is not None and sp.gap_from is not None:
+                t0 = time.perf_counter()
                 sp = self._steps.refine(sp, decode)
+                self.exact_s += time.perf_counter() - t0
                 done += 1
             out.append(sp)
         self._found = (cuts, inside, trs, out)
@@ -256,11 +265,6 @@ class CutExtractor:
               "transitions": [float(t[tr.start]) for tr in trs],
               "transition_ends": [float(t[tr.end]) for tr in trs],
               "fades": [float(t[tr.start]) for tr in trs if tr.kind != "dissolve"]}
-        frames = [self._steps.frame_of(i) for i in range(len(t))]
-        if all(f is not None for f in frames) and all(f is not None for _, f in points):
-            ev["cut_frames"] = [float(f) for _, f in points]
-            ev["transition_frames"] = [float(frames[tr.start]) for tr in trs]
-            ev["transition_end_frames"] = [float(frames[tr.end]) for tr in trs]
         return ev
 
     def artifacts(self, events: dict[str, list[float]]) -> dict:
