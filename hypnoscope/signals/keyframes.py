@@ -81,7 +81,8 @@ def choose_keyframes(regular: list[Keyframe], changes: list[Keyframe], shot_star
     """Pick the keyframes to show, in time order.
 
     The first regular thumbnail is the start; each time in ``shot_starts`` (s) takes the
-    kept thumbnail within ``tolerance_s`` of it (a cut frame is among the most changed);
+    first kept thumbnail at or after it, when within ``tolerance_s`` (a cut is placed on its
+    exact source frame and seen on the next analysis frame, among the most changed);
     the rest of the ``max_keyframes`` budget goes to regular thumbnails about ``every_s`` s
     apart (more apart for long videos), none closer than half that to one already chosen.
     """
@@ -96,8 +97,9 @@ def choose_keyframes(regular: list[Keyframe], changes: list[Keyframe], shot_star
         cuts = [cuts[i] for i in sorted(set(idx))]
     times = np.array([k.t for k in pool])
     for j, c in enumerate(cuts):
-        i = int(np.argmin(np.abs(times - c)))
-        if abs(times[i] - c) <= tolerance_s:
+        after = np.flatnonzero(times >= c - 1e-6)  # a cut shows from the frame after it
+        i = int(after[0]) if len(after) else len(times) - 1
+        if len(after) and times[i] - c <= tolerance_s:
             chosen.append(Keyframe(pool[i].t, pool[i].jpeg, "cut"))
             continue
         # the cut frame itself was not kept: show the shot by its first regular thumbnail
@@ -181,4 +183,4 @@ class KeyframeExtractor:
         duration = self._last_t + period
         return {"keyframes": choose_keyframes(
             self._regular, [k for _, _, k in self._changes], shot_starts, duration,
-            self.max_keyframes, self.show_every_s, tolerance_s=0.6 * period)}
+            self.max_keyframes, self.show_every_s, tolerance_s=1.05 * period)}
