@@ -93,7 +93,7 @@ class CutExtractor:
 
     def __init__(self, ratio: float = 3.0, floor: float = 0.12,
                  transitions: TransitionDetector | None = None,
-                 native_contrast: float = 1.5, transient: float = 0.5,
+                 native_contrast: float = 1.4, transient: float = 0.5,
                  transient_s: float = 0.35):
         self.ratio, self.floor = ratio, floor
         self.native_contrast, self.transient = native_contrast, transient
