@@ -27,7 +27,12 @@ SOURCES = ("gen-a", "gen-b", "gen-c")
 def corpus(tmp_path_factory) -> tuple[Path, Path]:
     """(database with 12 analysed, labelled clips, one generated clip)."""
     root = tmp_path_factory.mktemp("calib")
-    lines = ["path,label,source"]
+    # generator families: fam-x spans the sources gen-a and gen-b, the others are one
+    # source's own; a camera clip's family is its source (as in the corpus manifest)
+    family = {("gen-a", 0): ("fam-x", "2024"), ("gen-b", 0): ("fam-x", "2024"),
+              ("gen-a", 1): ("fam-a", "2023"), ("gen-b", 1): ("fam-b", "2023"),
+              ("gen-c", 0): ("fam-c", "2025"), ("gen-c", 1): ("fam-c", "2025")}
+    lines = ["path,label,source,family,year"]
     for k, source in enumerate(SOURCES):
         for j in range(2):
             seed = 10 * k + j
@@ -37,7 +42,8 @@ def corpus(tmp_path_factory) -> tuple[Path, Path]:
             cam = root / f"{source}_cam{j}.mp4"
             synth.write_video(cam, synth.edited_camera_clip(SECONDS, FPS, HEIGHT, WIDTH,
                                                             seed=seed + 100), fps=FPS)
-            lines += [f"{ai},ai,{source}", f"{cam},real,{source}"]
+            fam, year = family[source, j]
+            lines += [f"{ai},ai,{source},{fam},{year}", f"{cam},real,{source},{source},"]
     listing = root / "list.csv"
     listing.write_text("\n".join(lines) + "\n")
     db = root / "r.duckdb"
@@ -88,10 +94,14 @@ def test_evaluate_separates_known_classes_and_leaves_no_copies_behind(corpus, tm
                    "--learning-curve", env=cli_env(TMPDIR=str(tmp)), timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     res = json.loads(out.read_text())
-    assert res["n_videos"] == 12 and res["n_sources"] == 3
+    assert res["n_videos"] == 12 and res["n_sources"] == 3 and res["group_by"] == "source"
     assert res["native"]["video"]["auc"] >= 0.9
     # each source holds two clips of each class: the model ranks them inside every source
-    assert [r["auc"] for r in res["native"]["per_source"]] == [1.0, 1.0, 1.0]
+    assert [r["auc"] for r in res["native"]["per_group"]] == [1.0, 1.0, 1.0]
+    # the generator families, each predicted without its source, with their year
+    fams = {r["name"]: (r["videos"], r["ai"], r["year"]) for r in res["native"]["per_family"]}
+    assert fams["fam-x"] == (2, 2, "2024") and fams["fam-c"] == (2, 2, "2025")
+    assert fams["gen-a"] == (2, 0, None)
     # with three sources the curve is one point: two sources trained on, as in the folds
     assert [(r["training_sources"], r["draws"]) for r in res["learning_curve"]] == [(2, 1)]
     assert res["learning_curve"][0]["video_auc_mean"] == res["native"]["video"]["auc"]
@@ -103,6 +113,37 @@ def test_evaluate_separates_known_classes_and_leaves_no_copies_behind(corpus, tm
         assert copy["video"]["auc"] >= 0.9
     assert "| native | video | 12 |" in (tmp_path / "eval.md").read_text()
     assert os.listdir(tmp) == []  # the temporary copies are removed
+
+
+def test_evaluate_holds_out_generator_families(corpus, tmp_path):
+    db, _ = corpus
+    out = tmp_path / "fam.json"
+    proc = run_cli("evaluate", "--db", db, "--group-by", "family", "--no-transcode",
+                   "--json", out, "--markdown", tmp_path / "fam.md")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    res = json.loads(out.read_text())
+    assert res["procedure"] == "leave one family out" and res["group_by"] == "family"
+    # fam-x spans two sources and is held out whole: seven groups, not three
+    assert res["n_groups"] == 7 and res["n_sources"] == 3
+    rows = {r["name"]: r for r in res["native"]["per_group"]}
+    assert sorted(rows) == ["fam-a", "fam-b", "fam-c", "fam-x", "gen-a", "gen-b", "gen-c"]
+    assert (rows["fam-x"]["videos"], rows["fam-x"]["year"]) == (2, "2024")
+    assert "per_family" not in res["native"]  # it is the per-group table
+    # the false-positive rate is the share of camera videos at or above the threshold
+    videos = res["native"]["videos"]
+    cams = [v["p_ai"] for v in videos if v["ai"] == 0]
+    assert len(videos) == 12 and {v["group"] for v in videos} == set(rows)
+    fpr = res["native"]["video"]["false_positive_rate"]
+    assert fpr == sum(p >= res["native"]["threshold"] for p in cams) / len(cams)
+    for name, r in rows.items():
+        mine = [v for v in videos if v["group"] == name]
+        right = [(v["p_ai"] >= 0.5) == (v["ai"] == 1) for v in mine]
+        assert r["accuracy"] == sum(right) / len(right)
+    md = (tmp_path / "fam.md").read_text()
+    assert "| fam-x | 2024 | 2 | 2 |" in md and "families" in md
+    # a column no video has is one clear line
+    proc = run_cli("evaluate", "--db", db, "--group-by", "lineage", "--no-transcode")
+    assert proc.returncode == 1 and "no labelled video has a 'lineage' column" in proc.stderr
 
 
 def test_compare_scorecard_finds_the_built_in_signature(corpus, tmp_path):

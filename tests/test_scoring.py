@@ -17,6 +17,7 @@ from hypnoscope.scoring.compare import (
 from hypnoscope.scoring.evaluate import (
     Scores,
     auc_difference,
+    breakdown,
     ece,
     fold_models,
     per_video_weights,
@@ -263,3 +264,39 @@ def test_every_metric_has_plain_words_for_the_reasons():
     from hypnoscope.metrics import metric_specs
 
     assert set(PLAIN_NAMES) == set(metric_specs())
+
+
+def test_false_positive_rate_and_per_group_figures_at_the_threshold():
+    # ten videos of one window each: four camera clips (one above the threshold), six
+    # generated ones (two below it) in three groups
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.49, 0.5, 0.9, 0.8, 0.3, 0.7, 0.6, 0.4])
+    video = np.array([f"v{i}" for i in range(10)])
+    group = np.array(["cam", "cam", "cam", "cam", "f1", "f1", "f1", "f2", "f2", "f2"])
+    s = summarize(Scores(y, p, video, group), year={"v4": "2024", "v5": "2024",
+                                                     "v6": "2023", "v7": "2025"})
+    assert s["video"]["false_positive_rate"] == 0.25  # 0.5 counts as called generated
+    assert s["video"]["true_positive_rate"] == pytest.approx(4 / 6)
+    rows = {r["name"]: r for r in s["per_group"]}
+    assert rows["f1"]["accuracy"] == pytest.approx(2 / 3) and rows["f1"]["year"] == "2024"
+    assert rows["f2"]["year"] == "2025" and rows["cam"]["year"] is None
+    assert rows["cam"]["accuracy"] == 0.75 and rows["cam"]["ai"] == 0
+    assert rows["f2"]["mean_p_ai"] == pytest.approx((0.7 + 0.6 + 0.4) / 3)
+    # another category of the same videos (e.g. families while folds held out sources)
+    by_kind = breakdown(Scores(y, p, video, group), {f"v{i}": "odd" if i % 2 else "even"
+                                                     for i in range(10)})
+    assert [(r["name"], r["videos"]) for r in by_kind] == [("even", 5), ("odd", 5)]
+
+
+def test_calibration_refuses_a_class_seen_in_one_group_only(records):
+    # the generated clips in one group: no out-of-group prediction of a generated clip
+    # exists to calibrate on
+    one = [(v, lab, "gen" if lab == "ai" else g, sig) for v, lab, g, sig in records]
+    with pytest.raises(ValueError, match="at least two sources of each class"):
+        fit_model(build_table(one))
+    # in two groups: a model of all of them calibrates, but holding out either group leaves
+    # one, so only the camera groups get a fold model
+    two = [(v, lab, ("genA" if g < "gen3" else "genB") if lab == "ai" else g, sig)
+           for v, lab, g, sig in records]
+    fit_model(build_table(two))
+    assert sorted(fold_models(build_table(two))) == [f"cam{s}" for s in range(6)]

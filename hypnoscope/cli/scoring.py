@@ -70,7 +70,11 @@ def evaluate_cmd(
     = None,
     workers: Annotated[int, typer.Option(min=1)] = 2,
     c: Annotated[float | None, typer.Option("--C")] = None,
-    group_by: Annotated[str, typer.Option()] = "auto",
+    group_by: Annotated[str, typer.Option(
+        "--group-by", help="What each fold holds out: source (the list's repo column, else "
+                           "its source tag), family (the list's family column: a generator "
+                           "lineage, or a camera clip's repository), or any other column.")]
+    = "source",
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the figures as Markdown.")]
     = None,
@@ -83,7 +87,8 @@ def evaluate_cmd(
                         "for the shipped one) as it is, without refitting: the test on a "
                         "held-out corpus it never saw.")] = None,
 ):
-    """Leave-one-source-out evaluation, a metadata-only baseline, and common-format copies."""
+    """Leave-one-source-out (or -family-out) evaluation, a metadata-only baseline, and
+    common-format copies."""
     from rich.progress import Progress
 
     from hypnoscope.scoring.render import (
@@ -92,7 +97,7 @@ def evaluate_cmd(
         evaluation_table,
         index_table,
         learning_curve_table,
-        per_source_table,
+        per_group_tables,
     )
     from hypnoscope.scoring.run import evaluate
 
@@ -118,7 +123,8 @@ def evaluate_cmd(
     console.print(evaluation_table(res))
     if res.get("transcoded"):
         console.print(copy_difference_table(res))
-    console.print(per_source_table(res["native"]))
+    for t in per_group_tables(res):
+        console.print(t)
     if res.get("hypnotic_index"):
         console.print(index_table(res))
     if res.get("learning_curve"):

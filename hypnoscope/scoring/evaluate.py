@@ -51,13 +51,17 @@ class Scores:
 
 
 def fold_models(table: WindowTable, C: float | None = None) -> dict[str, Model]:
-    """One model per held-out source, fitted on all the other sources."""
+    """One model per held-out source (or group), fitted on all the others; none for a group
+    whose others cannot train and calibrate one (fewer than two groups of a class)."""
     models = {}
     for g in np.unique(table.group):
         train = table.subset(table.group != g)
         if len(np.unique(train.y)) < 2 or len(np.unique(train.group)) < 2:
             continue
-        models[g] = fit_model(train, C=C)
+        try:
+            models[g] = fit_model(train, C=C)
+        except ValueError:  # too few groups of one class left to calibrate on
+            continue
     return models
 
 
@@ -167,33 +171,61 @@ def auc_difference(a: Scores, b: Scores, level: float = BOOTSTRAP_LEVEL,
             "interval": percentile_interval(diffs, level)}
 
 
-def summarize(s: Scores) -> dict[str, Any]:
-    """AUC (with its interval over source resamples), accuracy at 0.5, Brier and ECE at
-    window level (every window counting once, and every video's windows together counting
-    once), at video level, and per source."""
+#: The threshold on the calibrated P(AI) at which a video is called generated: the
+#: calibration (Platt, on out-of-source predictions with both classes weighted equally)
+#: makes 0.5 the point of even odds.
+THRESHOLD = 0.5
+
+
+def breakdown(s: Scores, category: dict[str, str], year: dict[str, str] | None = None,
+              threshold: float = THRESHOLD) -> list[dict[str, Any]]:
+    """Video-level figures per category (``category``: video id -> name, e.g. its source
+    or generator family): videos, generated videos, accuracy at ``threshold``, mean P(AI),
+    the most common ``year`` of its videos, and the AUC inside the category where it holds
+    two videos of each class."""
+    names = np.array([category.get(str(v), "unknown") for v in s.video_ids], dtype=object)
+    rows = []
+    for g in sorted(set(names)):
+        m = names == g
+        yg, pg = s.video_y[m], s.video_p[m]
+        both = min(int(yg.sum()), int((yg == 0).sum())) >= 2
+        years = [year[str(v)] for v in s.video_ids[m] if year and year.get(str(v))]
+        rows.append({"name": str(g), "videos": int(m.sum()), "ai": int(yg.sum()),
+                     "accuracy": float(np.mean((pg >= threshold) == (yg == 1))),
+                     "mean_p_ai": float(pg.mean()),
+                     "year": max(set(years), key=years.count) if years else None,
+                     "auc": float(roc_auc_score(yg, pg)) if both else None})
+    return rows
+
+
+def summarize(s: Scores, year: dict[str, str] | None = None,
+              threshold: float = THRESHOLD) -> dict[str, Any]:
+    """AUC (with its interval over resamples of the held-out groups), accuracy at
+    ``threshold``, Brier and ECE at window level (every window counting once, and every
+    video's windows together counting once) and at video level; at video level also the
+    share of camera/human-made videos called generated (false-positive rate) and of
+    generated videos called generated (true-positive rate); and the figures per held-out
+    group (``per_group``, with each group's ``year`` from ``year``: video id -> year)."""
     def block(y, p, g, w=None):
         if len(np.unique(y)) < 2:
             return {"n": int(len(y))}
         return {"n": int(len(y)), "auc": float(roc_auc_score(y, p, sample_weight=w)),
                 "auc_interval": auc_interval(y, p, g, w),
-                "accuracy": float(np.average((p >= 0.5) == (y == 1), weights=w)),
+                "accuracy": float(np.average((p >= threshold) == (y == 1), weights=w)),
                 "brier": float(brier_score_loss(y, p, sample_weight=w)),
                 "ece": ece(y, p, weights=w)}
 
-    per_source = []
-    for g in np.unique(s.video_group):
-        m = s.video_group == g
-        yg, pg = s.video_y[m], s.video_p[m]
-        both = min(int(yg.sum()), int((yg == 0).sum())) >= 2
-        per_source.append({"source": str(g), "videos": int(m.sum()), "ai": int(yg.sum()),
-                           "accuracy": float(np.mean((pg >= 0.5) == (yg == 1))),
-                           "mean_p_ai": float(pg.mean()),
-                           "auc": float(roc_auc_score(yg, pg)) if both else None})
-    return {"window": block(s.y, s.p, s.group),
+    video = block(s.video_y, s.video_p, s.video_group)
+    if "auc" in video:
+        video["false_positive_rate"] = float(np.mean(s.video_p[s.video_y == 0] >= threshold))
+        video["true_positive_rate"] = float(np.mean(s.video_p[s.video_y == 1] >= threshold))
+    group = {str(v): str(g) for v, g in zip(s.video_ids, s.video_group, strict=True)}
+    return {"threshold": threshold,
+            "window": block(s.y, s.p, s.group),
             "window_per_video": block(s.y, s.p, s.group, per_video_weights(s.video)),
-            "video": block(s.video_y, s.video_p, s.video_group),
+            "video": video,
             "reliability": reliability(s.video_y, s.video_p),
-            "per_source": per_source}
+            "per_group": breakdown(s, group, year, threshold)}
 
 
 def metadata_features(facts: Sequence[dict[str, Any]]) -> np.ndarray:

@@ -30,19 +30,19 @@ def evaluation_rows(res: dict[str, Any]) -> list[list[str]]:
             return
         rows.append([name, LEVELS.get(level, level), _f(b.get("n")), _f(b.get("auc")),
                      _interval(b.get("auc_interval")), _f(b.get("accuracy")),
-                     _f(b.get("brier")), _f(b.get("ece"))])
+                     _f(b.get("false_positive_rate")), _f(b.get("brier")), _f(b.get("ece"))])
 
     for level in LEVELS:
         add("native", res["native"], level)
     mb = res["metadata_baseline"]
     rows.append(["metadata-only baseline (native)", "video", _f(mb.get("n")), _f(mb.get("auc")),
-                 "–", _f(mb.get("accuracy")), "–", "–"])
+                 "–", _f(mb.get("accuracy")), "–", "–", "–"])
     for name, block in res.get("transcoded", {}).items():
         for level in LEVELS:
             add(name, block, level)
         mb = block["metadata_baseline"]
         rows.append([f"metadata-only baseline ({name})", "video", _f(mb.get("n")),
-                     _f(mb.get("auc")), "–", _f(mb.get("accuracy")), "–", "–"])
+                     _f(mb.get("auc")), "–", _f(mb.get("accuracy")), "–", "–", "–"])
     return rows
 
 
@@ -53,8 +53,8 @@ def _interval(iv: list[float] | None, d: int = 2, signed: bool = False) -> str:
     return f"{fmt.format(iv[0])} to {fmt.format(iv[1])}"
 
 
-HEAD = ["setting", "level", "n", "ROC AUC", "AUC 95 % interval", "accuracy @0.5", "Brier",
-        "ECE"]
+HEAD = ["setting", "level", "n", "ROC AUC", "AUC 95 % interval", "accuracy @0.5",
+        "camera/human-made called AI @0.5", "Brier", "ECE"]
 
 
 def copy_difference_rows(res: dict[str, Any]) -> list[list[str]]:
@@ -92,32 +92,52 @@ def copy_difference_table(res: dict[str, Any]) -> Table:
 
 
 def learning_curve_rows(res: dict[str, Any]) -> list[list[str]]:
-    """Rows (sources trained on, draws, mean video AUC, its spread over draws)."""
+    """Rows (groups trained on, draws, mean video AUC, its spread over draws)."""
     return [[str(r["training_sources"]), str(r["draws"]), _f(r["video_auc_mean"]),
              _f(r["video_auc_sd"])] for r in res.get("learning_curve", [])]
 
 
-CURVE_HEAD = ["sources trained on", "draws", "video AUC (mean over draws)",
-              "standard deviation"]
+def _groups(res: dict[str, Any]) -> str:
+    """The plural of what each fold held out ('sources', 'familys' never)."""
+    g = res.get("group_by", "source")
+    return {"family": "families", "source": "sources"}.get(g, f"{g} groups")
+
+
+def curve_head(res: dict[str, Any]) -> list[str]:
+    return [f"{_groups(res)} trained on", "draws", "video AUC (mean over draws)",
+            "standard deviation"]
 
 
 def learning_curve_table(res: dict[str, Any]) -> Table:
-    return _table("AUC against the number of sources trained on", CURVE_HEAD,
+    return _table(f"AUC against the number of {_groups(res)} trained on", curve_head(res),
                   learning_curve_rows(res), left=0)
 
 
-def per_source_table(block: dict[str, Any]) -> Table:
-    return _table("per source (video level, native)", PER_SOURCE_HEAD, per_source_rows(block))
+def per_group_head(name: str) -> list[str]:
+    return [name, "year", "videos", "of which AI", "accuracy @0.5", "mean P(AI)",
+            f"AUC inside the {name}"]
 
 
-PER_SOURCE_HEAD = ["source", "videos", "of which AI", "accuracy", "mean P(AI)",
-                   "AUC inside the source"]
+def per_group_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """Rows per group (source or family); the AUC only where the group holds two videos of
+    each class."""
+    return [[r["name"], r.get("year") or "–", str(r["videos"]), str(r["ai"]),
+             _f(r["accuracy"], 2), _f(r["mean_p_ai"], 2), _f(r.get("auc"), 2)]
+            for r in rows]
 
 
-def per_source_rows(block: dict[str, Any]) -> list[list[str]]:
-    """Rows per source; the AUC only where the source holds two videos of each class."""
-    return [[r["source"], str(r["videos"]), str(r["ai"]), _f(r["accuracy"], 2),
-             _f(r["mean_p_ai"], 2), _f(r.get("auc"), 2)] for r in block["per_source"]]
+def per_group_tables(res: dict[str, Any]) -> list[Table]:
+    """The per-group table of the held-out groups, and a per-family one when the folds
+    held out something else and the videos have a family."""
+    nat = res["native"]
+    name = res.get("group_by", "source")
+    out = [_table(f"per {name} (video level, native, each predicted without its {name})",
+                  per_group_head(name), per_group_rows(nat["per_group"]))]
+    if nat.get("per_family"):
+        out.append(_table(f"per generator family (video level, native, each predicted "
+                          f"without its {name})", per_group_head("family"),
+                          per_group_rows(nat["per_family"])))
+    return out
 
 
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
@@ -157,14 +177,16 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
     nat = res["native"]
     parts = [
         f"Produced by `{command}` (hypnoscope {res['hypnoscope_version']}, "
-        f"{res['n_videos']} labelled videos from {res['n_sources']} sources, model windows of "
+        f"{res['n_videos']} labelled videos from {res['n_sources']} sources and "
+        f"{res.get('n_groups', res['n_sources'])} {_groups(res)}, model windows of "
         f"{res['window_s']:g} s; predictions: "
         f"{res.get('procedure', 'leave one source out')}).",
         "",
         _md_table(HEAD, evaluation_rows(res)),
         "",
-        "AUC intervals resample whole sources with replacement (2000 times): sources are "
-        "the independent units here, since each fold holds one out.",
+        f"AUC intervals resample whole {_groups(res)} with replacement (2000 times): they "
+        f"are the independent units here, since each fold holds one out. A video is called "
+        f"generated when its calibrated P(AI) is at least {nat.get('threshold', 0.5):g}.",
     ]
     copies = copy_difference_rows(res)
     if copies:
@@ -181,15 +203,20 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
                   [[r["bin"], str(r["n"]), _f(r["mean_predicted"], 2),
                     _f(r["observed_ai"], 2)] for r in nat["reliability"]]),
         "",
-        "Per source (video level, native):",
+        f"Per {res.get('group_by', 'source')} (video level, native):",
         "",
-        _md_table(PER_SOURCE_HEAD, per_source_rows(nat)),
+        _md_table(per_group_head(res.get("group_by", "source")), per_group_rows(nat["per_group"])),
     ]
+    if nat.get("per_family"):
+        parts += ["", "Per generator family (video level, native; camera and human-made "
+                  "clips under their repository):", "",
+                  _md_table(per_group_head("family"), per_group_rows(nat["per_family"]))]
     if res.get("learning_curve"):
-        parts += ["", "Video AUC against the number of sources trained on (every source "
-                  "predicted by a model fitted on that many others, drawn at random; the "
-                  "last row is the leave-one-source-out figure):", "",
-                  _md_table(CURVE_HEAD, learning_curve_rows(res))]
+        g = _groups(res)
+        parts += ["", f"Video AUC against the number of {g} trained on (every one "
+                  f"predicted by a model fitted on that many others, drawn at random; the "
+                  f"last row is the plain leave-one-out figure):", "",
+                  _md_table(curve_head(res), learning_curve_rows(res))]
     for name, block in res.get("transcoded", {}).items():
         if block.get("failed"):
             parts += ["", f"{name}: {len(block['failed'])} file(s) could not be transcoded:",

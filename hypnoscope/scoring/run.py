@@ -18,6 +18,7 @@ from hypnoscope.scoring.compare import compare_groups, thesis_scorecard, within_
 from hypnoscope.scoring.data import Record, load_records
 from hypnoscope.scoring.evaluate import (
     auc_difference,
+    breakdown,
     fold_models,
     metadata_baseline,
     predict_out_of_source,
@@ -34,13 +35,41 @@ from hypnoscope.scoring.train import fit_model
 COMMON_FORMATS = (("h264-240p-8fps", ".mp4", 240, 8.0), ("gif-240p-8fps", ".gif", 240, 8.0))
 
 
+#: Values of ``--group-by``: the column whose values are held out together.
+GROUP_COLUMNS = ("auto", "source", "repo", "family")
+
+
 def group_of(r: Record, group_by: str = "auto") -> str:
-    """The source a record belongs to for leave-one-source-out: the ``repo`` column of the
-    list it came from when present (the strictest: a repository's generated and camera
-    clips are held out together), else its ``source`` tag."""
-    if group_by in ("auto", "repo") and r.extra.get("repo"):
+    """The group a record belongs to for leave-one-group-out.
+
+    ``auto``, ``source`` and ``repo``: the ``repo`` column of the list it came from when
+    present (the strictest source: a repository's generated and camera clips are held out
+    together, so a model cannot learn "this repository's watermark means camera"), else
+    its ``source`` tag. ``family``: the list's ``family`` column (the generator lineage of
+    a generated clip, so ModelScope T2V in five repositories is one group; the repository
+    of a camera clip), else the source. Any other name: that column of the list."""
+    if group_by not in ("auto", "source", "repo") and r.extra.get(group_by):
+        return str(r.extra[group_by])
+    if r.extra.get("repo"):
         return str(r.extra["repo"])
-    return str(r.source or r.extra.get(group_by) or "unknown")
+    return str(r.source or "unknown")
+
+
+def check_group_column(records: list[Record], group_by: str) -> None:
+    """Raise ValueError when ``group_by`` names a column no labelled video has."""
+    if group_by in ("auto", "source", "repo"):
+        return
+    if not any(r.extra.get(group_by) for r in records):
+        raise ValueError(f"--group-by {group_by}: no labelled video has a {group_by!r} "
+                         f"column (batch stores the list's extra columns; re-run batch on "
+                         f"a list that has one)")
+
+
+def year_of(r: Record) -> str | None:
+    """The ``year`` column of the list a record came from (a generator family's first
+    release), when present."""
+    y = str(r.extra.get("year") or "").strip()
+    return y or None
 
 
 def labelled(records: list[Record]) -> list[Record]:
@@ -152,10 +181,12 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     if model is not None and learning_curve:
         raise ValueError("the learning curve refits models: it cannot judge a given model")
     records = labelled(load_records(db))
+    check_group_column(records, group_by)
     table = table_of(records, group_by)
+    held_out = "source" if group_by in ("auto", "repo") else group_by
     if model is None:
         models = fold_models(table, C=C)
-        procedure = "leave one source out"
+        procedure = f"leave one {held_out} out"
     else:
         models = {g: model for g in np.unique(table.group)}
         procedure = f"the model {model.provenance.get('name', 'given')!r} as trained"
@@ -163,10 +194,21 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     result: dict[str, Any] = {
         "database": str(db), "hypnoscope_version": __version__, "C": C,
         "procedure": procedure, "window_s": MODEL_WINDOW_S, "n_videos": len(records),
-        "n_sources": int(len(np.unique(table.group))),
+        "n_sources": len({group_of(r, "source") for r in records}),
+        "n_groups": int(len(np.unique(table.group))), "group_by": held_out,
     }
+    years = {r.video_id: y for r in records if (y := year_of(r))}
     native = predict_out_of_source(models, table)
-    result["native"] = summarize(native)
+    result["native"] = summarize(native, years)
+    path = {r.video_id: r.path for r in records}
+    result["native"]["videos"] = [
+        {"video_id": str(v), "path": path.get(str(v)), "group": str(g), "ai": int(y),
+         "p_ai": float(p)}
+        for v, g, y, p in zip(native.video_ids, native.video_group, native.video_y,
+                              native.video_p, strict=True)]
+    if held_out != "family" and any(r.extra.get("family") for r in records):
+        result["native"]["per_family"] = breakdown(
+            native, {r.video_id: group_of(r, "family") for r in records}, years)
     labels = {r.video_id: str(r.label) for r in records}
     held = {r.video_id: group_of(r, group_by) for r in records}
     result["hypnotic_index"] = {"native": index_summary(
@@ -191,7 +233,7 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
                     else None)
                 t2 = table_of(recs, group_by, features=table.features)
                 scores = predict_out_of_source(models, t2)
-                s = summarize(scores)
+                s = summarize(scores, years)
                 s["difference_from_native"] = auc_difference(native, scores)
                 y2 = np.array([label_to_y(r.label) for r in recs])
                 g2 = np.array([group_of(r, group_by) for r in recs])

@@ -173,6 +173,9 @@ def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
     tried = {c: out_of_source_decisions(labelled, c) for c in grid}
     aucs = {c: weighted_auc(labelled.y, z, w) for c, z in tried.items()}
     C = max(grid, key=lambda c: (np.nan_to_num(aucs[c], nan=-1.0), -c))
+    if len(np.unique(labelled.y[np.isfinite(tried[C])])) < 2:
+        raise ValueError("calibration needs out-of-source predictions of both classes: "
+                         "training needs at least two sources of each class")
     core = fit_core(labelled, C)
     a, b = fit_platt(tried[C], labelled.y, w)
     ref = reference_percentiles(reference_table or labelled)
