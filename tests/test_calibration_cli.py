@@ -119,7 +119,7 @@ def test_evaluate_holds_out_generator_families(corpus, tmp_path):
     db, _ = corpus
     out = tmp_path / "fam.json"
     proc = run_cli("evaluate", "--db", db, "--group-by", "family", "--no-transcode",
-                   "--json", out, "--markdown", tmp_path / "fam.md")
+                   "--json", out, "--markdown", tmp_path / "fam.md", timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     res = json.loads(out.read_text())
     assert res["procedure"] == "leave one family out" and res["group_by"] == "family"

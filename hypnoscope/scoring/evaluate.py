@@ -50,19 +50,31 @@ class Scores:
         self.video_group = np.array([self.group[self.video == v][0] for v in ids])
 
 
-def fold_models(table: WindowTable, C: float | None = None) -> dict[str, Model]:
+def _fold_model(args: tuple[WindowTable, str, float | None]) -> tuple[str, Model | None]:
+    table, g, C = args
+    train = table.subset(table.group != g)
+    if len(np.unique(train.y)) < 2 or len(np.unique(train.group)) < 2:
+        return g, None
+    try:
+        return g, fit_model(train, C=C)
+    except ValueError:  # too few groups of one class left to calibrate on
+        return g, None
+
+
+def fold_models(table: WindowTable, C: float | None = None, workers: int = 1
+                ) -> dict[str, Model]:
     """One model per held-out source (or group), fitted on all the others; none for a group
-    whose others cannot train and calibrate one (fewer than two groups of a class)."""
-    models = {}
-    for g in np.unique(table.group):
-        train = table.subset(table.group != g)
-        if len(np.unique(train.y)) < 2 or len(np.unique(train.group)) < 2:
-            continue
-        try:
-            models[g] = fit_model(train, C=C)
-        except ValueError:  # too few groups of one class left to calibrate on
-            continue
-    return models
+    whose others cannot train and calibrate one (fewer than two groups of a class). With
+    ``workers`` > 1 the folds are fitted in that many processes (the same models)."""
+    jobs = [(table, str(g), C) for g in np.unique(table.group)]
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(_fold_model, jobs))
+    else:
+        done = [_fold_model(j) for j in jobs]
+    return {g: m for g, m in done if m is not None}
 
 
 def feature_columns(table: WindowTable, rows: np.ndarray, features: Sequence[str]

@@ -185,7 +185,7 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     table = table_of(records, group_by)
     held_out = "source" if group_by in ("auto", "repo") else group_by
     if model is None:
-        models = fold_models(table, C=C)
+        models = fold_models(table, C=C, workers=workers)
         procedure = f"leave one {held_out} out"
     else:
         models = {g: model for g in np.unique(table.group)}
