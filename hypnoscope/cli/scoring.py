@@ -40,8 +40,10 @@ def train_cmd(
     c: Annotated[float | None, typer.Option(
         "--C", help="Inverse regularisation strength (default: chosen out of source).")]
     = None,
-    group_by: Annotated[str, typer.Option(help="Source column for out-of-source calibration "
-                                               "(auto: repo, else source).")] = "auto",
+    group_by: Annotated[str, typer.Option(
+        "--group-by", help="What the calibration's folds hold out: source (the list's repo "
+                           "column, else its source tag) or family (the list's family "
+                           "column), or any other column.")] = "source",
 ):
     """Fit the calibrated AI-likeness model and the reference percentiles."""
     from hypnoscope.scoring.model import default_model_path

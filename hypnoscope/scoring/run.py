@@ -87,6 +87,7 @@ def train(db: str | Path, out: str | Path, *, C: float | None = None, group_by: 
     from hypnoscope.metrics import metric_specs
 
     records = labelled(load_records(db))
+    check_group_column(records, group_by)
     table = table_of(records, group_by)
     everything = table_of(records, group_by, features=list(metric_specs()))
     model = fit_model(table, reference_table=everything, C=C, provenance={
