@@ -175,10 +175,12 @@ def index_table(res: dict[str, Any]) -> Table:
 def evaluation_markdown(res: dict[str, Any], command: str) -> str:
     """The evaluation as Markdown (for docs/evaluation.md)."""
     nat = res["native"]
+    groups = ("" if _groups(res) == "sources"
+              else f" and {res.get('n_groups')} {_groups(res)}")
     parts = [
         f"Produced by `{command}` (hypnoscope {res['hypnoscope_version']}, "
-        f"{res['n_videos']} labelled videos from {res['n_sources']} sources and "
-        f"{res.get('n_groups', res['n_sources'])} {_groups(res)}, model windows of "
+        f"{res['n_videos']} labelled videos from {res['n_sources']} sources{groups}, "
+        f"model windows of "
         f"{res['window_s']:g} s; predictions: "
         f"{res.get('procedure', 'leave one source out')}).",
         "",
