@@ -41,11 +41,7 @@ def steer_cmd(
     from hypnoscope.intent.steer import steer
 
     the_arc = arc_or_exit(arc)
-    plan = plan or out.with_suffix(".plan.json")
-    otio = otio or out.with_suffix(".otio")
-    output_or_exit(out, "--out")
-    output_or_exit(plan, "--plan")
-    output_or_exit(otio, "--otio")
+    plan, otio = _outputs_or_exit(out, plan, otio)
     console = Console()
     try:
         with console.status("steering…") if console.is_terminal and not quiet else _Null() as st:
@@ -129,11 +125,7 @@ def edit_cmd(
     if len(clips) < 2:
         one_line(f"error: edit needs at least two clips, got {len(clips)}")
         raise typer.Exit(2)
-    plan = plan or out.with_suffix(".plan.json")
-    otio = otio or out.with_suffix(".otio")
-    output_or_exit(out, "--out")
-    output_or_exit(plan, "--plan")
-    output_or_exit(otio, "--otio")
+    plan, otio = _outputs_or_exit(out, plan, otio)
     console = Console()
     try:
         with console.status("editing…") if console.is_terminal and not quiet else _Null() as st:
@@ -179,6 +171,16 @@ def edit_cmd(
     _say(f"audio: {r.render['audio']}")
     _say(f"plan: {r.plan_path}  timeline: {r.otio_path}")
     raise typer.Exit(0)
+
+
+def _outputs_or_exit(out: Path, plan: Path | None, otio: Path | None) -> tuple[Path, Path]:
+    """The plan and timeline paths (beside ``out`` unless given), every output checked
+    before any work; a bad target exits with one line (code 2)."""
+    plan = plan or out.with_suffix(".plan.json")
+    otio = otio or out.with_suffix(".otio")
+    for path, option in ((out, "--out"), (plan, "--plan"), (otio, "--otio")):
+        output_or_exit(path, option)
+    return plan, otio
 
 
 class _Null:
