@@ -23,7 +23,9 @@ measured in the same run mean anything.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,9 +33,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import long_clip  # noqa: E402
 
 PYAV_DECODE = ("import av, sys\n"
                "with av.open(sys.argv[1]) as c:\n"
@@ -72,14 +71,35 @@ def commands(path: Path) -> dict[str, list[str]]:
     return cmds
 
 
-def bench(path: Path, repeat: int) -> None:
+def child(*args: str) -> str:
+    """Run this script in a child process (for work that needs PyAV, NumPy or hypnoscope)
+    and return its standard output.
+
+    The parent must stay small: Linux records a process's peak RSS before ``exec`` in the
+    peak RSS (``ru_maxrss``) that ``wait4`` reports for the program it runs, so a child
+    forked by a large parent shows the parent's peak instead of its own."""
+    return subprocess.run([sys.executable, __file__, *args], check=True,
+                          stdout=subprocess.PIPE, text=True).stdout
+
+
+def describe(path: Path) -> str:
+    """One line on the file's size, codec, rate, length and bitrate (in this process)."""
     import av
 
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        desc = (f"{s.codec_context.width}x{s.codec_context.height}, {s.codec_context.name}, "
+        return (f"{s.codec_context.width}x{s.codec_context.height}, {s.codec_context.name}, "
                 f"{float(s.average_rate or 0):.3g} fps, {float(c.duration or 0) / 1e6:.1f} s, "
                 f"{(c.bit_rate or 0) / 1e6:.1f} Mbit/s")
+
+
+def own_peak_mb() -> float:
+    """This process's peak RSS, MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def bench(path: Path, repeat: int) -> None:
+    desc = child("--describe", str(path)).strip()
     cmds = commands(path)
     results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in cmds}
     for _ in range(repeat):
@@ -95,6 +115,10 @@ def bench(path: Path, repeat: int) -> None:
              "detect-adaptive", "hypnoscope": "hypnoscope analyze --quiet"}
     for k, (w, c, m) in med.items():
         print(f"  {label[k]:60s} {w:7.2f} {c:7.2f} {m:8.0f}")
+    floor = own_peak_mb()
+    if floor >= 0.8 * min(m for _, _, m in med.values()):
+        print(f"  (peak RSS not meaningful: this process peaked at {floor:.0f} MB, which a "
+              f"child inherits)")
     hw, hc, _ = med["hypnoscope"]
     dw, dc, _ = med["decode"]
     print(f"  hypnoscope / decode only:    wall {hw / dw:5.2f}   CPU {hc / dc:5.2f}   "
@@ -103,9 +127,8 @@ def bench(path: Path, repeat: int) -> None:
         sw, sc, _ = med["pyscenedetect"]
         print(f"  hypnoscope / PySceneDetect:  wall {hw / sw:5.2f}   CPU {hc / sc:5.2f}   "
               f"(target: wall < 1.0)")
-    # in a child process: a forked child's peak RSS counts its parent's memory before exec,
-    # so this process must stay small for the RSS figures above to be the commands' own
-    subprocess.run([sys.executable, __file__, "--shares", str(path)], check=True)
+    # in a child process, so that this one stays small (see child())
+    print(child("--shares", str(path)), end="")
 
 
 def shares(path: Path) -> None:
@@ -157,17 +180,32 @@ def main() -> None:
     ap.add_argument("--heights", default="1080,720",
                     help="heights of the synthetic clips (default 1080,720)")
     ap.add_argument("--shares", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--describe", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--write", help=argparse.SUPPRESS)  # JSON [path, seconds, height]
     args = ap.parse_args()
     if args.shares:
         shares(args.shares)
+        return
+    if args.describe:
+        print(describe(args.describe))
+        return
+    if args.write:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from common import long_clip
+
+        out, seconds, height = json.loads(args.write)
+        long_clip(Path(out), seconds, height=height)
         return
     paths = list(args.videos)
     if not paths:
         for h in (int(x) for x in args.heights.split(",")):
             cache = Path(tempfile.gettempdir()) / (
                 f"hypnoscope_bench_{h}p30_{args.seconds:g}s_veryfast_grain.mp4")
-            print(f"camera-like clip: {cache}" + ("" if cache.exists() else " (writing)"))
-            paths.append(long_clip(cache, args.seconds, height=h))
+            print(f"camera-like clip: {cache}" + ("" if cache.exists() else " (writing)"),
+                  flush=True)
+            if not cache.exists():
+                child("--write", json.dumps([str(cache), args.seconds, h]))
+            paths.append(cache)
     for p in paths:
         bench(p, args.repeat)
     startup(args.repeat)
