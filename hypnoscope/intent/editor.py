@@ -37,7 +37,7 @@ from hypnoscope.intent.edit_search import (
     run_search,
 )
 from hypnoscope.intent.edl import EditList, snap_to_frames
-from hypnoscope.intent.gap import IntentGap, intent_gap
+from hypnoscope.intent.gap import IntentGap, intent_gap, outcome_tail, relative_drop
 from hypnoscope.intent.measure import tension_extractors
 from hypnoscope.intent.otio import edit_timeline, write_timeline
 from hypnoscope.intent.render_edit import write_edit_list
@@ -80,8 +80,7 @@ class EditResult:
     @property
     def relative_drop(self) -> float:
         """(naive - after) / naive: the share of the naive concatenation's gap removed."""
-        b = self.gap_naive.score
-        return (b - self.gap_after.score) / b if b > 0 else 0.0
+        return relative_drop(self.gap_naive, self.gap_after)
 
     def to_dict(self) -> dict[str, Any]:
         """The plan document: edit decision list, canvas, gaps, costs."""
@@ -100,11 +99,8 @@ class EditResult:
                     "relative_drop": round(self.relative_drop, 4),
                     "tension_range_after": round(self.gap_after.tension_range, 3)},
             "differences_after": [d.to_dict() for d in self.gap_after.differences],
-            "render": self.render,
-            "search": {"evaluations": self.evaluations, "seconds": round(self.search_s, 2)},
-            "seconds": round(self.total_s, 2),
-            "otio": self.otio_path,
-            "notes": list(self.notes),
+            **outcome_tail(self.render, self.evaluations, self.search_s, self.total_s,
+                           self.otio_path, self.notes),
         }
 
 

@@ -114,6 +114,22 @@ class IntentGap:
         }
 
 
+def relative_drop(before: IntentGap, after: IntentGap) -> float:
+    """(before - after) / before: the share of the ``before`` gap that ``after`` removed
+    (0 when there was no gap)."""
+    b = before.score
+    return (b - after.score) / b if b > 0 else 0.0
+
+
+def outcome_tail(render: dict[str, Any], evaluations: int, search_s: float, total_s: float,
+                 otio_path: str | None, notes: list[str]) -> dict[str, Any]:
+    """The last keys of a steer or edit plan document: how it was rendered, what the
+    search cost (candidates measured, s), the total time (s), the .otio path and notes."""
+    return {"render": render,
+            "search": {"evaluations": evaluations, "seconds": round(search_s, 2)},
+            "seconds": round(total_s, 2), "otio": otio_path, "notes": list(notes)}
+
+
 def zscore(x: np.ndarray) -> np.ndarray:
     """``x`` minus its mean over its standard deviation (zeros when it is constant)."""
     x = np.asarray(x, dtype=float)

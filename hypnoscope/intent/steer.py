@@ -20,7 +20,7 @@ from typing import Any
 from hypnoscope._version import __version__
 from hypnoscope.analysis import Analysis, analyze
 from hypnoscope.intent.arcs import Arc, load_arc
-from hypnoscope.intent.gap import IntentGap, intent_gap
+from hypnoscope.intent.gap import IntentGap, intent_gap, outcome_tail, relative_drop
 from hypnoscope.intent.measure import load_source
 from hypnoscope.intent.plan import EditPlan, Limits, PlanParams
 from hypnoscope.intent.render import write_edit
@@ -58,8 +58,7 @@ class SteerResult:
     @property
     def relative_drop(self) -> float:
         """(before - after) / before: the share of the gap the edit removed."""
-        b = self.gap_before.score
-        return (b - self.gap_after.score) / b if b > 0 else 0.0
+        return relative_drop(self.gap_before, self.gap_after)
 
     def to_dict(self) -> dict[str, Any]:
         """The plan document: edit decision list, limits, gaps, costs."""
@@ -77,11 +76,8 @@ class SteerResult:
                     "relative_drop": round(self.relative_drop, 4)},
             "differences_before": [d.to_dict() for d in self.gap_before.differences],
             "differences_after": [d.to_dict() for d in self.gap_after.differences],
-            "render": self.render,
-            "search": {"evaluations": self.evaluations, "seconds": round(self.search_s, 2)},
-            "seconds": round(self.total_s, 2),
-            "otio": self.otio_path,
-            "notes": list(self.notes),
+            **outcome_tail(self.render, self.evaluations, self.search_s, self.total_s,
+                           self.otio_path, self.notes),
         }
 
 
