@@ -8,6 +8,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,35 +196,57 @@ def run_extractors(reader: VideoReader, extractors: Sequence[Extractor],
                    timings: dict[str, float] | None = None) -> np.ndarray:
     """Feed every analysis frame of ``reader`` to every extractor, once. Returns the times.
 
-    Only the current frame and the previous distinct one are held in memory. When
-    ``timings`` is given, it receives the seconds spent in each extractor's ``update``
-    (a shared intermediate is charged to the first extractor that asks for it) and in
-    ``"decode"`` (decoding, scaling and sampling).
+    Only the current frame, the next one and the previous distinct one are held in memory.
+    While the extractors work on one frame, a helper thread prepares the next frame's
+    shared intermediates (optical flow, warps, histograms: those the extractors asked for
+    on the frames before, see :meth:`FrameContext.prepare`), so the two cores share the
+    work; every value is the one the extractors would have computed themselves. When
+    ``timings`` is given, it receives the seconds spent in each extractor's ``update`` (an
+    intermediate not prepared ahead is charged to the first extractor that asks for it),
+    in ``"decode"`` (waiting for decoding, scaling and sampling) and in ``"context"``
+    (waiting for the helper thread).
     """
     flow_engine = flow_engine or FlowEngine()
     times: list[float] = []
-    prev: FrameContext | None = None
     clock = time.perf_counter
     frames = iter(reader)
-    while True:
+    wanted: set[str] = set()  # intermediates the extractors asked for so far
+
+    def charge(key: str, t0: float) -> None:
+        if timings is not None:
+            timings[key] = timings.get(key, 0.0) + clock() - t0
+
+    def following(prev: FrameContext | None) -> FrameContext | None:
         t0 = clock()
         frame = next(frames, None)
-        if timings is not None:
-            timings["decode"] = timings.get("decode", 0.0) + clock() - t0
-        if frame is None:
-            break
-        ctx = FrameContext(frame, prev, flow_engine)
-        for ex in extractors:
-            if timings is None:
+        charge("decode", t0)
+        return None if frame is None else FrameContext(frame, prev, flow_engine)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hypnoscope-context") as pool:
+        ctx = following(None)
+        prepared = None
+        while ctx is not None:
+            prev = ctx if not ctx.is_duplicate else ctx.prev
+            if prepared is not None:
+                t0 = clock()
+                prepared.result()
+                charge("context", t0)
+            nxt = following(prev)
+            prepared = (pool.submit(nxt.prepare, set(wanted))
+                        if nxt is not None and wanted and not nxt.is_duplicate else None)
+            for ex in extractors:
+                if timings is None:
+                    ex.update(ctx)
+                    continue
+                t0 = clock()
                 ex.update(ctx)
-                continue
-            t0 = clock()
-            ex.update(ctx)
-            timings[ex.name] = timings.get(ex.name, 0.0) + clock() - t0
-        times.append(frame.t)
-        if not ctx.is_duplicate:
-            ctx.release()
-            prev = ctx
+                charge(ex.name, t0)
+            times.append(ctx.frame.t)
+            if ctx.prev is not None and not ctx.is_duplicate:
+                wanted |= ctx.computed()
+            if not ctx.is_duplicate:
+                ctx.release()
+            ctx = nxt
     return np.asarray(times, dtype=float)
 
 

@@ -8,6 +8,7 @@ computed if no extractor asks.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property, lru_cache
 
 import cv2
@@ -44,14 +45,22 @@ def magnitude(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 class FlowEngine:
-    """Dense optical flow with OpenCV's DIS at the analysis size (one instance per pass)."""
+    """Dense optical flow with OpenCV's DIS at the analysis size (one instance per pass).
+
+    Safe to call from several threads: each thread gets its own DIS object (a DIS object
+    keeps no state from one call to the next, so which one computes a flow does not change
+    it, but it must not run two calls at once)."""
 
     def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM):
-        self._dis = cv2.DISOpticalFlow_create(preset)
+        self._preset = preset
+        self._local = threading.local()
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Flow from gray frame ``a`` to gray frame ``b``: (H, W, 2) float32, px."""
-        return self._dis.calc(a, b, None)
+        dis = getattr(self._local, "dis", None)
+        if dis is None:
+            dis = self._local.dis = cv2.DISOpticalFlow_create(self._preset)
+        return dis.calc(a, b, None)
 
 
 class FrameContext:
@@ -223,3 +232,25 @@ class FrameContext:
     def release(self) -> None:
         """Drop the link to the previous frame so memory stays bounded."""
         self.prev = None
+
+    def computed(self) -> set[str]:
+        """Names of the intermediates of :data:`PREPARABLE` computed so far."""
+        return {name for name in PREPARABLE if name in self.__dict__}
+
+    def prepare(self, names: set[str]) -> None:
+        """Compute the intermediates ``names`` (of :data:`PREPARABLE`) now, in dependency
+        order, so that the extractors find them ready. Meant to run in a helper thread for
+        the next analysis frame while the extractors work on this one: OpenCV releases the
+        GIL, and each value is the one an extractor would have computed."""
+        for name in PREPARABLE:
+            if name in names:
+                getattr(self, name)
+
+
+#: The intermediates :meth:`FrameContext.prepare` may compute ahead, in dependency order.
+#: Only those that depend on this frame and the previous distinct one alone, and that an
+#: extractor asks for on every frame or none (the backward flow, asked for on every second
+#: frame, is left to the extractor that needs it).
+PREPARABLE = ("gray_f32", "gray_mean", "gray_small", "gray_thumb", "flow", "flow_magnitude",
+              "flow_cells", "_warp_maps", "warped_prev", "compensated_residual",
+              "gain_compensated_residual", "hsv", "hsv_hist")
