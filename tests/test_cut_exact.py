@@ -3,6 +3,7 @@ fast pan; the shot boundaries carry source frame numbers and transition kinds.""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,7 +12,7 @@ from hypnoscope.media import synth
 from hypnoscope.media.decode import PictureFingerprint, VideoReader
 from hypnoscope.media.span import SpanReader
 from hypnoscope.signals import CutExtractor
-from hypnoscope.signals.cut_refine import SourceSteps
+from hypnoscope.signals.cut_refine import SourceSteps, compensated_contrast
 
 
 def two_shots(n_a: int, n_b: int, seed: int = 0, grain: float = 0.0,
@@ -115,3 +116,48 @@ def test_dissolve_is_one_dissolve_event_with_frames(clipdir):
     # blended frames 50..74: the event covers them, within two analysis frames (6.25 frames)
     assert 49 - 7 <= tr["start_frame"] <= 50 and 74 <= tr["end_frame"] <= 75 + 7
     assert a.events["transitions"] == [pytest.approx(tr["start_s"])]
+
+
+def jittered_path(n: int, x0: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A hand-held camera path: ``n`` positions (px) shaken by a few px a frame."""
+    rng = np.random.default_rng(seed)
+    return x0 + np.cumsum(rng.normal(0, 4, n)), 20 + rng.normal(0, 3, n)
+
+
+def test_compensated_contrast_tells_a_jolt_from_a_cut():
+    """On pictures 160 px wide (as the span reader gives them), the motion-compensated change
+    across a 10 px jolt of the camera is like that of its jittery neighbours; across a cut
+    between two such shots it is many times larger."""
+    ca = synth.texture(260, 900, seed=5, scale=3.0)
+    cb = synth.texture(260, 900, seed=9, scale=5.0, saturation=0.5)
+    xs, ys = jittered_path(9, 100, seed=1)
+    jolt = synth.path_frames(ca, np.where(np.arange(9) >= 5, xs + 20, xs), ys, 180, 320)
+    cut = (synth.path_frames(ca, xs[:5], ys[:5], 180, 320)
+           + synth.path_frames(cb, xs[5:], ys[5:], 180, 320))
+    gray = [[cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), (160, 90),
+                        interpolation=cv2.INTER_AREA) for f in fs] for fs in (jolt, cut)]
+    assert compensated_contrast(gray[0], 5) < 4.0
+    assert compensated_contrast(gray[1], 5) > 8.0
+    assert np.isnan(compensated_contrast(gray[1][:3], 2))  # too few other pairs
+
+
+def test_no_cut_from_a_sudden_jolt_inside_a_shot(clipdir):
+    """A shot that jolts by 20 px between two source frames puts most of its change into one
+    source step, as a cut does; the flow follows it, so it is no cut. A cut between two
+    jittery shots (every source step large) is still found on its frame."""
+    fps = 30
+    canvas = synth.texture(260, 1400, seed=7, scale=3.0)
+    xs = np.concatenate([100 + 1.5 * np.arange(45), 120 + 1.5 * np.arange(45, 90)])
+    rng = np.random.default_rng(3)
+    frames = synth.path_frames(canvas, xs + rng.normal(0, 1.0, 90), 30 + rng.normal(0, 1.0, 90),
+                               180, 320)
+    frames = synth.add_noise(frames, sigma=2.0, seed=1)
+    path = synth.write_video(clipdir / "jolt.mp4", frames, fps=fps)
+    a = hypnoscope.analyze(path, extractors=[CutExtractor()], keyframes=False, model=None)
+    assert a.events["cuts"] == []
+    xs2, ys2 = jittered_path(45, 200, seed=4)
+    other = synth.add_noise(synth.path_frames(synth.texture(260, 900, seed=11, scale=6.0),
+                                              xs2, ys2 + 10, 180, 320), sigma=2.0, seed=2)
+    path = synth.write_video(clipdir / "jolt_cut.mp4", frames[:45] + other, fps=fps)
+    a = hypnoscope.analyze(path, extractors=[CutExtractor()], keyframes=False, model=None)
+    assert [c["frame"] for c in a.extras["shots"]["cuts"]] == [45]

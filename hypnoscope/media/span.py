@@ -3,13 +3,15 @@
 The analysis pass may leave out source frames it does not read (see
 :class:`hypnoscope.media.decode.SkipPlan`). Placing a hard cut on its exact frame needs the
 frames around it: this module seeks to the keyframe at or before the span and decodes
-forward to its end, every frame, and returns their fingerprints. Times are seconds from the
-video's first frame, as in the pass.
+forward to its end, every frame, and returns their fingerprints (or small gray pictures, to
+check a candidate cut against motion). Times are seconds from the video's first frame, as in
+the pass.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import av
 import numpy as np
@@ -18,6 +20,8 @@ from hypnoscope.media.decode import PictureFingerprint
 
 #: Slack (s) when comparing a decoded frame's time with the span's ends.
 _EPS = 1e-4
+#: Width (px) of the gray pictures :meth:`SpanReader.pictures` returns.
+PICTURE_WIDTH = 160
 
 
 class SpanReader:
@@ -29,6 +33,7 @@ class SpanReader:
         self._container = None
         self._t0: float | None = None
         self._fingerprint = PictureFingerprint()
+        self._reformatter = av.video.reformatter.VideoReformatter()
 
     def _open(self) -> None:
         self._container = av.open(self.path, metadata_errors="ignore")
@@ -42,6 +47,22 @@ class SpanReader:
     def __call__(self, t_from: float, t_to: float) -> list[tuple[float, np.ndarray]]:
         """(time in s, fingerprint) of every frame with a time in [t_from, t_to] (s from
         the first frame), in order."""
+        return self._span(t_from, t_to, self._fingerprint)
+
+    def pictures(self, t_from: float, t_to: float, width: int = PICTURE_WIDTH
+                 ) -> list[tuple[float, np.ndarray]]:
+        """(time in s, gray picture) of every frame with a time in [t_from, t_to]: uint8,
+        ``width`` px wide (area-averaged, so sensor noise averages out), the height keeping
+        the stored aspect ratio."""
+        def picture(fr: av.VideoFrame) -> np.ndarray:
+            h = max(2, 2 * round(width * fr.height / max(1, fr.width) / 2))
+            return self._reformatter.reformat(fr, width=width, height=h, format="gray",
+                                              interpolation="AREA").to_ndarray()
+        return self._span(t_from, t_to, picture)
+
+    def _span(self, t_from: float, t_to: float,
+              convert: Callable[[av.VideoFrame], np.ndarray]
+              ) -> list[tuple[float, np.ndarray]]:
         try:
             if self._container is None:
                 self._open()
@@ -59,7 +80,7 @@ class SpanReader:
                 if t > t_to + _EPS:
                     break
                 if t >= t_from - _EPS and (not out or t > out[-1][0] + _EPS):
-                    out.append((t, self._fingerprint(fr)))
+                    out.append((t, convert(fr)))
             return out
         except (av.error.FFmpegError, OSError, ValueError, IndexError):
             return []

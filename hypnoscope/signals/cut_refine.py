@@ -11,6 +11,12 @@ cut goes on the source frame after the largest step of its bracket, and a candid
 largest step does not stand out against the steps around it (at the source's rate) is no
 cut.
 
+Fast motion can also put most of its change into one source step (a car passing the lens, a
+whip pan): a candidate whose source step stands out is checked once more on small gray
+pictures of the source frames around it, decoded again (:func:`compensated_contrast`): the
+optical flow explains the change between two frames of one shot, even a fast one, far better
+than the change across a cut.
+
 The steps are kept as one float per source frame, so memory stays that of a per-frame
 series. When the decoder left source frames undecoded (frames the analysis does not read),
 the largest step may span several frames: :meth:`SourceSteps.refine` then decodes that
@@ -19,9 +25,10 @@ short span again (:mod:`hypnoscope.media.span`) and places the cut among all its
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 #: Fingerprint steps below this many gray levels repeat the picture (see
@@ -31,6 +38,52 @@ REPEAT_LEVELS = 0.5
 #: A function returning (time in s, fingerprint) of every source frame with a time in
 #: [t_from, t_to] (s), decoded again; empty when that fails.
 SpanDecoder = Callable[[float, float], list[tuple[float, np.ndarray]]]
+#: Source frames on each side of a candidate's step whose pictures
+#: :func:`compensated_contrast` compares it with.
+MOTION_RADIUS = 4
+#: Pixels left out at each border of the pictures (flow is unreliable there, and a border
+#: enters or leaves the picture in a pan).
+_MARGIN = 8
+
+
+def compensated_residual(a: np.ndarray, b: np.ndarray,
+                         dis: cv2.DISOpticalFlow | None = None) -> float:
+    """Mean absolute difference (gray levels) between picture ``a`` and picture ``b``
+    warped onto it by the dense optical flow from ``a`` to ``b`` (OpenCV's DIS, fast
+    preset): what motion does not explain."""
+    dis = dis or cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    a8, b8 = np.ascontiguousarray(a, np.uint8), np.ascontiguousarray(b, np.uint8)
+    flow = dis.calc(a8, b8, None)
+    h, w = a8.shape
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    warped = cv2.remap(b8, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+    m = _MARGIN if min(h, w) > 4 * _MARGIN else 0
+    diff = np.abs(a8.astype(np.float32) - warped.astype(np.float32))
+    return float(diff[m:h - m, m:w - m].mean())
+
+
+def compensated_contrast(pictures: Sequence[np.ndarray], k: int) -> float:
+    """How many times the motion-compensated residual from picture ``k - 1`` to ``k``
+    exceeds the median residual of the other consecutive pairs of ``pictures`` (source
+    frames in order). A cut leaves a residual no flow can explain; motion inside a shot,
+    however fast, leaves one like its neighbours'. Pairs that repeat the picture (residual
+    under :data:`REPEAT_LEVELS`) are no evidence and are left out; nan when fewer than two
+    other pairs remain, inf when they all repeat."""
+    if not 0 < k < len(pictures):
+        return float("nan")
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    res = [compensated_residual(a, b, dis) for a, b in zip(pictures[:-1], pictures[1:],
+                                                          strict=True)]
+    step = res[k - 1]
+    others = np.asarray(res[:k - 1] + res[k:])
+    if len(others) < 2:
+        return float("nan")
+    moving = others[others >= REPEAT_LEVELS]
+    if len(moving) == 0:
+        return float("inf")
+    base = float(np.median(moving))
+    return step / base if base > 0 else float("inf")
 
 
 def print_step(a: np.ndarray, b: np.ndarray) -> float:
@@ -122,6 +175,19 @@ class SourceSteps:
             base = float(np.median(around)) if len(around) else 0.0
             contrast = float(steps[k]) / base if base > 0 else float("inf")
         return Split(src, float(self._times[a + k]), float(steps[k]), contrast, gap_from)
+
+    def around(self, t: float, radius: int = MOTION_RADIUS) -> tuple[float, float] | None:
+        """Times (s) of the source frames ``radius`` before and ``radius - 1`` after the
+        source frame at time ``t`` (the first frame after a step), clipped to the frames
+        seen; None when ``t`` is not a source frame time of the pass."""
+        times = np.asarray(self._times)
+        if len(times) == 0:
+            return None
+        j = int(np.argmin(np.abs(times - t)))
+        if abs(times[j] - t) > 1e-3:
+            return None
+        return float(times[max(0, j - radius)]), float(times[min(len(times) - 1,
+                                                                 j + radius - 1)])
 
     def frame_of(self, i: int) -> int | None:
         """Source frame index of analysis frame ``i`` (None when unknown)."""
