@@ -20,6 +20,7 @@ from PIL import Image
 
 from hypnoscope.analysis import analyze
 from hypnoscope.cli.demo import CLIPS
+from hypnoscope.media import synth
 from hypnoscope.media.synth import write_video
 from hypnoscope.report.html import render_clip_report, write_html
 
@@ -46,7 +47,7 @@ def main() -> None:
         tmp = Path(d)
         shots = []
         for name, (_, make) in CLIPS.items():
-            clip = Path(write_video(tmp / name, make()))
+            clip = Path(write_video(tmp / name, getattr(synth, make)()))
             page = write_html(clip.with_suffix(".html"), render_clip_report(analyze(clip)))
             shots.append(screenshot(page, clip.with_suffix(".png"), tmp))
         gap = 16
