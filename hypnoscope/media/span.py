@@ -20,6 +20,9 @@ from hypnoscope.media.decode import PictureFingerprint
 
 #: Slack (s) when comparing a decoded frame's time with the span's ends.
 _EPS = 1e-4
+#: Packets this long (s) before a span are still decoded whole: a B-frame's packet can be
+#: stamped slightly before the first frame it must show.
+_PREROLL_EPS = 0.5
 #: Width (px) of the gray pictures :meth:`SpanReader.pictures` returns.
 PICTURE_WIDTH = 160
 
@@ -72,18 +75,39 @@ class SpanReader:
             tb = stream.time_base
             self._container.seek(int((self._t0 + t_from) / tb), stream=stream,
                                  backward=True, any_frame=False)
+            cc = stream.codec_context
             out: list[tuple[float, np.ndarray]] = []
-            for fr in self._container.decode(stream):
-                if fr.time is None:
-                    continue
-                t = float(fr.time) - self._t0
-                if t > t_to + _EPS:
-                    break
-                if t >= t_from - _EPS and (not out or t > out[-1][0] + _EPS):
-                    out.append((t, convert(fr)))
+            skipping = False
+            try:
+                for packet in self._container.demux(stream):
+                    # the pre-roll from the keyframe: frames no other frame refers to are
+                    # not needed (most B-frames), so FFmpeg drops them undecoded
+                    early = (packet.pts is not None and packet.size > 0
+                             and float(packet.pts * tb) - self._t0 < t_from - _PREROLL_EPS)
+                    if early != skipping:
+                        cc.skip_frame = "NONREF" if early else "DEFAULT"
+                        skipping = early
+                    if self._take(packet.decode(), t_from, t_to, convert, out):
+                        return out
+            finally:
+                cc.skip_frame = "DEFAULT"
             return out
         except (av.error.FFmpegError, OSError, ValueError, IndexError):
             return []
+
+    def _take(self, frames, t_from: float, t_to: float,
+              convert: Callable[[av.VideoFrame], np.ndarray],
+              out: list[tuple[float, np.ndarray]]) -> bool:
+        """Append the ``frames`` inside [t_from, t_to] to ``out``; True once past t_to."""
+        for fr in frames:
+            if fr.time is None:
+                continue
+            t = float(fr.time) - self._t0
+            if t > t_to + _EPS:
+                return True
+            if t >= t_from - _EPS and (not out or t > out[-1][0] + _EPS):
+                out.append((t, convert(fr)))
+        return False
 
     def close(self) -> None:
         if self._container is not None:
