@@ -63,13 +63,8 @@ def scenes_cmd(
     from rich.console import Console
 
     from hypnoscope.metrics.scenes import Scene
-    from hypnoscope.report.scenes import (
-        output_targets,
-        scene_table,
-        scenes_csv,
-        scenes_otio,
-        write_text,
-    )
+    from hypnoscope.report.output import output_targets, write_atomic
+    from hypnoscope.report.scenes import scene_table, scenes_csv, scenes_otio
 
     try:
         csv_targets = output_targets(csv_out, paths, "-Scenes.csv") if csv_out else None
@@ -95,7 +90,7 @@ def scenes_cmd(
             failed += 1
             continue
         for target, text in outputs:
-            write_text(target, text)
+            write_atomic(target, text)
         docs.append(doc)
         if not quiet:
             kinds = [t["kind"] for t in doc["transitions"]]
@@ -103,8 +98,8 @@ def scenes_cmd(
                        + (f" ({', '.join(kinds)})" if kinds else ""))
             console.print(scene_table(scenes, title=f"{path}: {summary}"))
     if json_out is not None and docs:
-        write_text(json_out, json.dumps(docs[0] if len(docs) == 1 else docs, indent=1,
-                                        allow_nan=False))
+        write_atomic(json_out, json.dumps(docs[0] if len(docs) == 1 else docs, indent=1,
+                                          allow_nan=False))
     raise typer.Exit(1 if failed else 0)
 
 

@@ -72,27 +72,37 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     return out
 
 
-def report_targets(out: Path, sources: Sequence[str]) -> list[Path]:
-    """The HTML file for each source video.
+def output_targets(out: Path, sources: Sequence[str], suffix: str) -> list[Path]:
+    """The file to write for each source video.
 
     One source: ``out`` itself, unless it is an existing folder or ends with a slash (then
-    ``out/<name>.html``). Several sources: ``out`` is a folder (created as needed) holding
-    one ``<name>.html`` per video; names that repeat get ``-2``, ``-3``, ... Raises
-    ValueError when several sources are given a single ``.html`` file."""
+    ``out/<name><suffix>``). Several sources: ``out`` is a folder (created as needed)
+    holding one ``<name><suffix>`` per video; names that repeat get ``-2``, ``-3``, ...
+    Raises ValueError when several sources are given a single file of the type written
+    (``out`` ends with the extension of ``suffix``)."""
     as_dir = out.is_dir() or str(out).endswith(("/", os.sep))
     if len(sources) == 1 and not as_dir:
         return [out]
-    if len(sources) > 1 and out.suffix.lower() in {".html", ".htm"} and not out.is_dir():
-        raise ValueError(f"{len(sources)} videos need a folder for their reports, not the "
-                         f"file {out}")
+    extension = os.path.splitext("x" + suffix)[1].lower()  # ".html" of ".html" too
+    if len(sources) > 1 and extension and out.suffix.lower() == extension \
+            and not out.is_dir():
+        raise ValueError(f"{len(sources)} videos need a folder, not the file {out}")
     used: dict[str, int] = {}
     targets = []
     for src in sources:
         stem = Path(src).stem or "video"
         n = used.get(stem, 0) + 1
         used[stem] = n
-        targets.append(out / (f"{stem}.html" if n == 1 else f"{stem}-{n}.html"))
+        targets.append(out / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}"))
     return targets
+
+
+def report_targets(out: Path, sources: Sequence[str]) -> list[Path]:
+    """The HTML report file for each source video (see :func:`output_targets`); a single
+    ``.htm`` file for several sources is refused too."""
+    if len(sources) > 1 and out.suffix.lower() == ".htm" and not out.is_dir():
+        raise ValueError(f"{len(sources)} videos need a folder, not the file {out}")
+    return output_targets(out, sources, ".html")
 
 
 def split_groups(args: Sequence[str], by_folder: bool) -> dict[str, list[str]]:

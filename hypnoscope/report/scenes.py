@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -78,33 +77,6 @@ def scenes_otio(scenes: Sequence[Scene], video: str, fps: float, n_frames: int,
     timeline = otio.schema.Timeline(name=Path(video).stem)
     timeline.tracks.append(track)
     return otio.adapters.write_to_string(timeline, "otio_json")
-
-
-def output_targets(out: Path, sources: Sequence[str], suffix: str) -> list[Path]:
-    """The file for each source video: ``out`` itself for one source (unless it is a folder
-    or ends with a slash), else ``out/<name><suffix>`` per source (repeated names get
-    ``-2``, ``-3``, ...). Raises ValueError when several sources are given one file."""
-    as_dir = out.is_dir() or str(out).endswith(("/", os.sep))
-    if len(sources) == 1 and not as_dir:
-        return [out]
-    if out.suffix and not out.is_dir():
-        raise ValueError(f"{len(sources)} videos need a folder, not the file {out}")
-    used: dict[str, int] = {}
-    targets = []
-    for src in sources:
-        stem = Path(src).stem or "video"
-        n = used.get(stem, 0) + 1
-        used[stem] = n
-        targets.append(out / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}"))
-    return targets
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` whole or not at all (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def scene_table(scenes: Sequence[Scene], title: str = ""):

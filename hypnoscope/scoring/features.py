@@ -43,6 +43,31 @@ def candidate_features(names: Iterable[str] | None = None) -> list[str]:
             if n in specs and specs[n].calibrate and n not in EXCLUDED]
 
 
+def signed_log(X: np.ndarray, fill: np.ndarray, scale: np.ndarray, mean: np.ndarray,
+               std: np.ndarray) -> np.ndarray:
+    """Feature values (n, f) → the models' inputs (n, f): missing values replaced by
+    ``fill``, then ``sign(x) log(1 + |x| / scale)`` (metrics span decades; this keeps their
+    order and sign), standardised by ``mean`` and ``std`` of those log values."""
+    X = np.array(X, dtype=float, ndmin=2)
+    X = np.where(np.isfinite(X), X, np.asarray(fill, dtype=float))
+    Z = np.sign(X) * np.log1p(np.abs(X) / np.asarray(scale, dtype=float))
+    return (Z - np.asarray(mean, dtype=float)) / np.asarray(std, dtype=float)
+
+
+def fit_signed_log(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(fill, scale, mean, std) of :func:`signed_log` fitted on the columns of ``X``:
+    each column's median fills its missing values, its median absolute value is the scale,
+    and mean and standard deviation standardise the log values (a constant column keeps
+    std 1)."""
+    fill = np.array([np.nanmedian(c) for c in X.T])
+    Xf = np.where(np.isfinite(X), X, fill)
+    scale = np.array([max(float(np.median(np.abs(c))), 1e-9) for c in Xf.T])
+    Z = np.sign(Xf) * np.log1p(np.abs(Xf) / scale)
+    mean, std = Z.mean(axis=0), Z.std(axis=0)
+    std[std < 1e-9] = 1.0
+    return fill, scale, mean, std
+
+
 def window_metric_rows(sig: SignalSet, length: float = MODEL_WINDOW_S,
                        hop: float = MODEL_HOP_S) -> list[tuple[float, float, dict]]:
     """(start, end, metrics) of every complete window with enough distinct frames."""

@@ -26,7 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from hypnoscope.scoring.features import WindowTable, candidate_features
+from hypnoscope.scoring.features import (
+    WindowTable,
+    candidate_features,
+    fit_signed_log,
+    signed_log,
+)
 from hypnoscope.scoring.model import REFERENCE_QUANTILES, quantile_rank
 from hypnoscope.scoring.thesis import DIRECTION
 
@@ -42,10 +47,7 @@ INDEX_C = 0.03
 def _transform(spec: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """Window metric values (n, m) in ``spec["metrics"]`` order → standardised values turned
     to the thesis's direction (n, m)."""
-    X = np.array(X, dtype=float, ndmin=2)
-    X = np.where(np.isfinite(X), X, np.asarray(spec["fill"]))
-    Z = np.sign(X) * np.log1p(np.abs(X) / np.asarray(spec["scale"]))
-    Z = (Z - np.asarray(spec["mean"])) / np.asarray(spec["std"])
+    Z = signed_log(X, spec["fill"], spec["scale"], spec["mean"], spec["std"])
     return Z * np.asarray(spec["direction"], dtype=float)
 
 
@@ -114,12 +116,7 @@ def fit_index(table: WindowTable, C: float = INDEX_C) -> dict[str, Any]:
             and np.ptp(X[finite[:, k], k]) > 0]
     cols, X = [cols[k] for k in keep], X[:, keep]
     metrics = [t.features[j] for j in cols]
-    fill = np.array([np.nanmedian(c) for c in X.T])
-    Xf = np.where(np.isfinite(X), X, fill)
-    scale = np.array([max(float(np.median(np.abs(c))), 1e-9) for c in Xf.T])
-    Z = np.sign(Xf) * np.log1p(np.abs(Xf) / scale)
-    mean, std = Z.mean(axis=0), Z.std(axis=0)
-    std[std < 1e-9] = 1.0
+    fill, scale, mean, std = fit_signed_log(X)
     spec: dict[str, Any] = {
         "format": INDEX_FORMAT, "metrics": metrics,
         "direction": [int(DIRECTION[m]) for m in metrics], "fill": fill.tolist(),

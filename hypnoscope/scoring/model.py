@@ -77,12 +77,9 @@ class Model:
     # -- prediction ----------------------------------------------------------------------
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Feature values (n, f) → standardised model inputs (n, f)."""
-        X = np.array(X, dtype=float, ndmin=2)
-        fill = np.asarray(self.fill)
-        X = np.where(np.isfinite(X), X, fill)
-        s = np.asarray(self.scale)
-        Z = np.sign(X) * np.log1p(np.abs(X) / s)
-        return (Z - np.asarray(self.mean)) / np.asarray(self.std)
+        from hypnoscope.scoring.features import signed_log
+
+        return signed_log(X, self.fill, self.scale, self.mean, self.std)
 
     def decision(self, X: np.ndarray) -> np.ndarray:
         return self.transform(X) @ np.asarray(self.coef) + self.intercept

@@ -15,7 +15,13 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
-from hypnoscope.scoring.features import MODEL_HOP_S, MODEL_WINDOW_S, WindowTable
+from hypnoscope.scoring.features import (
+    MODEL_HOP_S,
+    MODEL_WINDOW_S,
+    WindowTable,
+    fit_signed_log,
+    signed_log,
+)
 from hypnoscope.scoring.index import fit_index
 from hypnoscope.scoring.model import REFERENCE_QUANTILES, Model
 
@@ -68,9 +74,7 @@ class Core:
     intercept: float
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        X = np.where(np.isfinite(X), X, self.fill)
-        Z = np.sign(X) * np.log1p(np.abs(X) / self.scale)
-        return (Z - self.mean) / self.std
+        return signed_log(X, self.fill, self.scale, self.mean, self.std)
 
     def decision(self, X: np.ndarray) -> np.ndarray:
         return self.transform(X) @ self.coef + self.intercept
@@ -92,13 +96,8 @@ def fit_core(table: WindowTable, C: float = DEFAULT_C) -> Core:
     keep = usable_features(table)
     feats = [f for f, k in zip(table.features, keep, strict=True) if k]
     X = table.X[:, keep]
-    fill = np.array([np.nanmedian(c) for c in X.T])
-    Xf = np.where(np.isfinite(X), X, fill)
-    scale = np.array([max(float(np.median(np.abs(c))), 1e-9) for c in Xf.T])
-    Z = np.sign(Xf) * np.log1p(np.abs(Xf) / scale)
-    mean, std = Z.mean(axis=0), Z.std(axis=0)
-    std[std < 1e-9] = 1.0
-    Zs = (Z - mean) / std
+    fill, scale, mean, std = fit_signed_log(X)
+    Zs = signed_log(X, fill, scale, mean, std)
     w = sample_weights(table.y, table.video)
     lr = LogisticRegression(C=C, max_iter=2000)
     lr.fit(Zs, table.y, sample_weight=w)
