@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +22,7 @@ from hypnoscope.cli.options import (
     model_or_exit,
     one_line,
     output_or_exit,
+    report_failure,
 )
 
 if TYPE_CHECKING:
@@ -53,9 +53,7 @@ def analyze_one(path: str, console: Console, *, show_progress: bool, debug: bool
                 return analyze(path, on_progress=on_progress, **options)
         return analyze(path, **options)
     except Exception as exc:  # noqa: BLE001 - one line per failed file
-        if debug:
-            traceback.print_exc()
-        one_line(error_line(path, exc))
+        report_failure(error_line(path, exc), debug)
         return None
 
 

@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from hypnoscope.cli.options import ARC_HELP, arc_or_exit, error_line, one_line, output_or_exit
+from hypnoscope.cli.options import (
+    ARC_HELP,
+    arc_or_exit,
+    error_line,
+    one_line,
+    output_or_exit,
+    report_failure,
+)
 
 
 def steer_cmd(
@@ -52,14 +58,10 @@ def steer_cmd(
                       max_duration=max_duration, min_speed=min_speed, max_speed=max_speed,
                       max_evals=max_evals, audio=not no_audio, on_stage=on_stage)
     except (ArcError, ValueError) as e:
-        if debug:
-            traceback.print_exc()
-        one_line(f"error: {e}")
+        report_failure(f"error: {e}", debug)
         raise typer.Exit(2) from None
     except Exception as e:  # noqa: BLE001 - one line per failure
-        if debug:
-            traceback.print_exc()
-        one_line(error_line(video, e))
+        report_failure(error_line(video, e), debug)
         raise typer.Exit(1) from None
     _say(f"intent gap before: {r.gap_before.score:.1f}/100  after: {r.gap_after.score:.1f}/100"
           f"  (arc {r.arc.name}; measured on {Path(video).name} and on {out.name})")
@@ -138,19 +140,13 @@ def edit_cmd(
                      audio=not no_audio, on_stage=on_stage,
                      on_notice=lambda m: one_line(f"note: {m}"))
     except EditError as e:
-        if debug:
-            traceback.print_exc()
-        one_line(f"error: {e}")
+        report_failure(f"error: {e}", debug)
         raise typer.Exit(1) from None
     except (ArcError, ValueError) as e:
-        if debug:
-            traceback.print_exc()
-        one_line(f"error: {e}")
+        report_failure(f"error: {e}", debug)
         raise typer.Exit(2) from None
     except Exception as e:  # noqa: BLE001 - one line per failure
-        if debug:
-            traceback.print_exc()
-        one_line(error_line(str(out), e))
+        report_failure(error_line(str(out), e), debug)
         raise typer.Exit(1) from None
     _say(f"intent gap of the naive concatenation: {r.gap_naive.score:.1f}/100  of the piece: "
           f"{r.gap_after.score:.1f}/100  (arc {r.arc.name}; measured on the assembled clips "

@@ -36,6 +36,16 @@ def one_line(msg: str) -> None:
                                highlight=False, soft_wrap=True)
 
 
+def report_failure(line: str, debug: bool = False) -> None:
+    """Print the current exception's traceback when ``debug``, then ``line`` on stderr as
+    one line (see :func:`one_line`); call it inside an ``except`` block."""
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    one_line(line)
+
+
 def error_line(path: str, exc: BaseException) -> str:
     """The one-line message for a failure on ``path``."""
     from hypnoscope.errors import VideoError

@@ -4,7 +4,6 @@ CSV, an OpenTimelineIO timeline, JSON with frame numbers)."""
 from __future__ import annotations
 
 import json
-import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from hypnoscope.cli.options import (
     FpsOption,
     HeightOption,
     error_line,
-    one_line,
+    report_failure,
 )
 
 
@@ -84,9 +83,7 @@ def scenes_cmd(
                 outputs.append((otio_targets[i], scenes_otio(
                     scenes, path, doc["fps"], doc["frames"], doc["transitions"])))
         except Exception as exc:  # noqa: BLE001 - one line per failed file
-            if debug:
-                traceback.print_exc()
-            one_line(error_line(path, exc))
+            report_failure(error_line(path, exc), debug)
             failed += 1
             continue
         for target, text in outputs:

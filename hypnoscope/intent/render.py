@@ -89,15 +89,10 @@ def write_edit(plan: EditPlan, src: SourceFrames, path: str | os.PathLike, out: 
                             oc.mux(p)
                         written += 1
                         t_now = written / fps
-                        while a_next < len(a_packets) and _ptime(a_packets[a_next]) <= t_now:
-                            oc.mux(a_packets[a_next])
-                            a_next += 1
+                        a_next = mux_audio_until(oc, a_packets, a_next, t_now)
             if vs is None:
                 raise VideoError(path, "no frame could be decoded for the edit")
-            for p in vs.encode():
-                oc.mux(p)
-            for p in a_packets[a_next:]:
-                oc.mux(p)
+            finish_streams(oc, vs, a_packets, a_next)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -143,6 +138,23 @@ class ExactRepeats:
 
 def _ptime(packet) -> float:
     return float(packet.pts * packet.time_base) if packet.pts is not None else 0.0
+
+
+def mux_audio_until(oc, packets: list, start: int, t: float) -> int:
+    """Mux the encoded audio ``packets`` from index ``start`` whose time is at most ``t``
+    (s), so audio and video stay interleaved; returns the index of the first not muxed."""
+    while start < len(packets) and _ptime(packets[start]) <= t:
+        oc.mux(packets[start])
+        start += 1
+    return start
+
+
+def finish_streams(oc, video_stream, packets: list, start: int) -> None:
+    """Flush the video encoder and mux the audio packets left from index ``start``."""
+    for p in video_stream.encode():
+        oc.mux(p)
+    for p in packets[start:]:
+        oc.mux(p)
 
 
 def _video_stream(oc, fr, fps: Fraction, crf: int, rotation: int):

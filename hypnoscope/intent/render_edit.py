@@ -28,7 +28,8 @@ from hypnoscope.intent.render import (
     TIME_BASE,
     ExactRepeats,
     _encode_audio,
-    _ptime,
+    finish_streams,
+    mux_audio_until,
     read_audio,
     stretch,
 )
@@ -185,15 +186,10 @@ def write_edit_list(edl: EditList, clips: list[Clip], canvas: Canvas,
                     oc.mux(p)
                 prev_key = key
                 t_now = (k + 1) / fps
-                while a_next < len(a_packets) and _ptime(a_packets[a_next]) <= t_now:
-                    oc.mux(a_packets[a_next])
-                    a_next += 1
+                a_next = mux_audio_until(oc, a_packets, a_next, t_now)
                 for s in [s for s, last in last_use.items() if last == k and s in readers]:
                     readers.pop(s).close()
-            for p in vs.encode():
-                oc.mux(p)
-            for p in a_packets[a_next:]:
-                oc.mux(p)
+            finish_streams(oc, vs, a_packets, a_next)
         os.replace(tmp, out)
     finally:
         for r in readers.values():
