@@ -3,7 +3,7 @@
 The analysis pass may leave out source frames it does not read (see
 :class:`hypnoscope.media.decode.SkipPlan`). Placing a hard cut on its exact frame needs the
 frames around it: this module seeks to the keyframe at or before the span and decodes
-forward to its end, every frame, and returns their fingerprints (or small gray pictures, to
+forward to its end, every frame, and returns their fingerprints (and small gray pictures, to
 check a candidate cut against motion). Times are seconds from the video's first frame, as in
 the pass.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import av
 import numpy as np
@@ -23,7 +24,7 @@ _EPS = 1e-4
 #: Packets this long (s) before a span are still decoded whole: a B-frame's packet can be
 #: stamped slightly before the first frame it must show.
 _PREROLL_EPS = 0.5
-#: Width (px) of the gray pictures :meth:`SpanReader.pictures` returns.
+#: Width (px) of the gray pictures :meth:`SpanReader.frames` returns.
 PICTURE_WIDTH = 160
 
 
@@ -52,20 +53,20 @@ class SpanReader:
         the first frame), in order."""
         return self._span(t_from, t_to, self._fingerprint)
 
-    def pictures(self, t_from: float, t_to: float, width: int = PICTURE_WIDTH
-                 ) -> list[tuple[float, np.ndarray]]:
-        """(time in s, gray picture) of every frame with a time in [t_from, t_to]: uint8,
-        ``width`` px wide (area-averaged, so sensor noise averages out), the height keeping
-        the stored aspect ratio."""
-        def picture(fr: av.VideoFrame) -> np.ndarray:
+    def frames(self, t_from: float, t_to: float, width: int = PICTURE_WIDTH
+               ) -> list[tuple[float, np.ndarray, np.ndarray]]:
+        """(time in s, fingerprint, gray picture) of every frame with a time in [t_from,
+        t_to], in order: the picture is uint8, ``width`` px wide (area-averaged, so sensor
+        noise averages out), its height keeping the stored aspect ratio."""
+        def both(fr: av.VideoFrame) -> tuple[np.ndarray, np.ndarray]:
             h = max(2, 2 * round(width * fr.height / max(1, fr.width) / 2))
-            return self._reformatter.reformat(fr, width=width, height=h, format="gray",
-                                              interpolation="AREA").to_ndarray()
-        return self._span(t_from, t_to, picture)
+            pic = self._reformatter.reformat(fr, width=width, height=h, format="gray",
+                                             interpolation="AREA").to_ndarray()
+            return self._fingerprint(fr), pic
+        return [(t, fp, pic) for t, (fp, pic) in self._span(t_from, t_to, both)]
 
     def _span(self, t_from: float, t_to: float,
-              convert: Callable[[av.VideoFrame], np.ndarray]
-              ) -> list[tuple[float, np.ndarray]]:
+              convert: Callable[[av.VideoFrame], Any]) -> list[tuple[float, Any]]:
         try:
             if self._container is None:
                 self._open()
@@ -96,8 +97,8 @@ class SpanReader:
             return []
 
     def _take(self, frames, t_from: float, t_to: float,
-              convert: Callable[[av.VideoFrame], np.ndarray],
-              out: list[tuple[float, np.ndarray]]) -> bool:
+              convert: Callable[[av.VideoFrame], Any], out: list[tuple[float, Any]]
+              ) -> bool:
         """Append the ``frames`` inside [t_from, t_to] to ``out``; True once past t_to."""
         for fr in frames:
             if fr.time is None:

@@ -12,7 +12,6 @@ hard cut: the transition is reported instead, with its start and end.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -32,6 +31,8 @@ DARK_LEVELS = 24.0
 #: (width, height) of the gray thumbnails kept per analysis frame, to tell a cut from a
 #: picture that comes back (a flash) and a flat frame (black) from a picture.
 TRANSIENT_SIZE = (32, 18)
+#: Slack (s) when matching source frame times.
+_EPS = 1e-4
 #: A jump between analysis frames is sudden (a flash, a cut) when it is this many times the
 #: step before it; a fade's steps grow gradually.
 SUDDEN = 2.5
@@ -226,21 +227,26 @@ class CutExtractor:
         """Place on their exact frame the cuts whose largest source step spanned frames the
         pass left undecoded, by decoding that short span again (``decode``, see
         :class:`hypnoscope.media.span.SpanReader`), then, when ``decode`` also gives
-        pictures (``decode.pictures(t_from, t_to)``), drop the cuts that motion explains
-        (see the class). Call once the pass is over; returns how many spans were decoded."""
+        fingerprints with pictures (``decode.frames(t_from, t_to)``), drop the cuts that
+        motion explains (see the class); a cut that needs both is decoded once. Call once
+        the pass is over; returns how many spans were decoded."""
         cuts, inside, trs, splits = self._decide()
         done, kept_cuts, kept_splits = 0, [], []
-        pictures = getattr(decode, "pictures", None)
+        frames = getattr(decode, "frames", None)
         for i, sp in zip(cuts, splits, strict=True):
             t0 = time.perf_counter()
-            if sp is not None and sp.gap_from is not None:
-                sp = self._steps.refine(sp, decode)
-                done += 1
-            keep = True
-            if pictures is not None and sp is not None and np.isfinite(sp.contrast) \
+            span = None
+            if frames is not None and sp is not None and np.isfinite(sp.contrast) \
                     and sp.contrast < self.sure_contrast:
-                keep = self._survives_motion(sp, pictures)
+                lo = self._steps.around(sp.gap_from if sp.gap_from is not None else sp.t)
+                hi = self._steps.around(sp.t)
+                span = frames(lo[0], hi[1]) if lo is not None and hi is not None else []
                 done += 1
+            if sp is not None and sp.gap_from is not None:
+                if span is None:
+                    done += 1
+                sp = self._steps.refine(sp, decode if span is None else _prints_of(span))
+            keep = span is None or self._survives_motion(sp, span)
             self.exact_s += time.perf_counter() - t0
             if keep:
                 kept_cuts.append(int(i))
@@ -249,22 +255,23 @@ class CutExtractor:
         return done
 
     def _survives_motion(self, sp: Split,
-                         pictures: Callable[[float, float], list[tuple[float, np.ndarray]]]
-                         ) -> bool:
+                         span: list[tuple[float, np.ndarray, np.ndarray]]) -> bool:
         """False when the motion-compensated change across the cut's source step is less
-        than ``motion_contrast`` times that around it; True when it cannot be told (span
+        than ``motion_contrast`` times that around it (``span``: time, fingerprint and
+        picture of the source frames decoded around it); True when it cannot be told (span
         not decodable, too few frames)."""
-        span = self._steps.around(sp.t)
-        if span is None:
+        around = self._steps.around(sp.t)
+        if around is None:
             return True
-        frames = pictures(*span)
-        times = np.asarray([t for t, _ in frames])
+        inside = [(t, pic) for t, _, pic in span
+                  if around[0] - _EPS <= t <= around[1] + _EPS]
+        times = np.asarray([t for t, _ in inside])
         if len(times) < 3:
             return True
         k = int(np.argmin(np.abs(times - sp.t)))
         if abs(times[k] - sp.t) > 1e-3:
             return True
-        contrast = compensated_contrast([p for _, p in frames], k)
+        contrast = compensated_contrast([p for _, p in inside], k)
         return not (np.isfinite(contrast) and contrast < self.motion_contrast)
 
     def _transitions(self) -> list[Transition]:
@@ -344,3 +351,10 @@ class CutExtractor:
             if len(flat):
                 return tr.start + int(flat[0]), tr.start + int(flat[-1])
         return tr.start, tr.end
+
+
+def _prints_of(span: list[tuple[float, np.ndarray, np.ndarray]]) -> SpanDecoder:
+    """A span decoder answering from frames already decoded (time, fingerprint, picture)."""
+    def decode(t_from: float, t_to: float) -> list[tuple[float, np.ndarray]]:
+        return [(t, fp) for t, fp, _ in span if t_from - _EPS <= t <= t_to + _EPS]
+    return decode
