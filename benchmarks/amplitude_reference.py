@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -28,15 +27,10 @@ from hypnoscope.intent.measure import tension_extractors
 from hypnoscope.media.decode import DecodeOptions, VideoReader
 from hypnoscope.metrics.pressure import uniform_curve
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import corpus_dir  # noqa: E402
+
 OUT = Path(__file__).resolve().parents[1] / "hypnoscope" / "intent" / "data" / "amplitude.json"
-
-
-def corpus_dir(arg: str | None) -> Path:
-    if arg:
-        return Path(arg)
-    env = os.environ.get("HYPNOSCOPE_CORPUS")
-    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    return root / "dev" if (root / "dev").is_dir() else root
 
 
 def tension_range(path: Path) -> tuple[float, int, float]:

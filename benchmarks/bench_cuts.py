@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import av  # noqa: E402
 import numpy as np  # noqa: E402
+from common import corpus_dir  # noqa: E402
 from cut_probes import Truth, encode, probe_frames, probe_set  # noqa: E402
 
 import hypnoscope  # noqa: E402
@@ -54,14 +55,6 @@ TESTVIDEO = Truth(
     cuts=[], gradual=[(0, 30), (179, 241), (330, 424), (528, 559), (663, 694)],
     kinds=["fade_in", "fade_through_black", "fade_through_black", "dissolve", "fade_out"],
     source="PySceneDetect testvideo.mp4, read off its luma")
-
-
-def corpus_dir(arg: str | None) -> Path:
-    if arg:
-        return Path(arg)
-    env = os.environ.get("HYPNOSCOPE_CORPUS")
-    base = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    return base / "dev" if (base / "dev").is_dir() else base
 
 
 def edited_set(corpus: Path) -> list[tuple[Path, Truth]]:

@@ -32,14 +32,16 @@ import numpy as np
 import hypnoscope
 from hypnoscope.media.transcode import transcode
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import corpus_dir  # noqa: E402
+
 SET_SIZE = 8
 MIN_S, MAX_S = 4.0, 6.5
 
 
-def corpus_dir() -> Path | None:
-    env = os.environ.get("HYPNOSCOPE_CORPUS")
-    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    dev = root / "dev" if (root / "dev").is_dir() else root
+def corpus_with_manifest() -> Path | None:
+    """The corpus folder (see common.corpus_dir) when it holds a manifest, else None."""
+    dev = corpus_dir()
     return dev if (dev / "manifest.tsv").is_file() else None
 
 
@@ -152,7 +154,7 @@ def main() -> None:
     ap.add_argument("--only-720p", action="store_true", help="Only the 720p timing.")
     ap.add_argument("--json", type=Path, default=None, help="Write every row and the summary.")
     args = ap.parse_args()
-    corpus = corpus_dir()
+    corpus = corpus_with_manifest()
     if corpus is None:
         print("corpus absent (../shared/corpus or $HYPNOSCOPE_CORPUS): nothing to measure")
         return

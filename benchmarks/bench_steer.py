@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -25,15 +24,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import long_clip  # noqa: E402
+from common import corpus_dir, long_clip  # noqa: E402
 
 import hypnoscope  # noqa: E402
 
 
-def corpus_dir() -> Path | None:
-    env = os.environ.get("HYPNOSCOPE_CORPUS")
-    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    dev = root / "dev" if (root / "dev").is_dir() else root
+def corpus_with_manifest() -> Path | None:
+    """The corpus folder (see common.corpus_dir) when it holds a manifest, else None."""
+    dev = corpus_dir()
     return dev if (dev / "manifest.tsv").is_file() else None
 
 
@@ -129,7 +127,7 @@ def main() -> None:
     result: dict = {}
     with tempfile.TemporaryDirectory(prefix="hypnoscope_steer_") as tmp:
         work = Path(tmp)
-        corpus = corpus_dir()
+        corpus = corpus_with_manifest()
         if corpus is None:
             print("corpus absent (../shared/corpus or $HYPNOSCOPE_CORPUS): corpus part skipped")
         else:

@@ -14,6 +14,16 @@ import numpy as np
 from hypnoscope.media import synth
 
 
+def corpus_dir(arg: str | None = None) -> Path:
+    """The corpus folder: ``arg`` when given, else $HYPNOSCOPE_CORPUS, else
+    ``../shared/corpus`` beside the project; its ``dev`` folder when it has one."""
+    if arg:
+        return Path(arg)
+    env = os.environ.get("HYPNOSCOPE_CORPUS")
+    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    return root / "dev" if (root / "dev").is_dir() else root
+
+
 def long_clip(path: Path, seconds: float, height: int = 1080, fps: int = 30,
               preset: str = "veryfast", noise: float = 3.0) -> Path:
     """A moving-texture H.264 clip of ``seconds`` at ``height`` px (written once, reused).

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -20,13 +19,8 @@ import numpy as np
 import hypnoscope
 from hypnoscope.errors import VideoError
 
-
-def corpus_dir(arg: str | None) -> Path:
-    if arg:
-        return Path(arg)
-    env = os.environ.get("HYPNOSCOPE_CORPUS")
-    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpus"
-    return root / "dev" if (root / "dev").is_dir() else root
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import corpus_dir  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
