@@ -1,7 +1,8 @@
 """Shot boundaries against PySceneDetect's AdaptiveDetector (default settings), same files,
 same run.
 
-    python benchmarks/bench_cuts.py [--dir DIR] [--corpus DIR] [--n 8] [--fps 8] [--quiet]
+    python benchmarks/bench_cuts.py [--dir DIR] [--corpus DIR] [--n 8] [--fps 8]
+        [--first-seed 0] [--quiet]
 
 Needs the ``bench`` extra (``pip install .[bench]``: PySceneDetect in its headless OpenCV
 build) and the corpus (``../shared/corpus``; nothing runs without it).
@@ -264,6 +265,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--corpus", default=None, help="corpus folder (default ../shared/corpus)")
     ap.add_argument("--n", type=int, default=None, help="number of probes (default all 8)")
     ap.add_argument("--fps", type=float, default=8.0, help="hypnoscope's analysis rate")
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="seed of the first probe (default 0; another value builds another "
+                         "set of probes, e.g. 10)")
     ap.add_argument("--single", type=int, default=None,
                     help="at most this many single-shot clips (default all; 0: none)")
     ap.add_argument("--quiet", action="store_true", help="only the summary")
@@ -277,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         sys.exit("PySceneDetect is missing: pip install .[bench]")
     corpus = corpus_dir(args.corpus)
-    probes = probe_set(Path(args.dir), corpus / "real", args.n)
+    probes = probe_set(Path(args.dir), corpus / "real", args.n, args.first_seed)
     edited = edited_set(corpus)
     if not probes and not edited:
         sys.exit(f"no corpus at {corpus}: nothing to measure")

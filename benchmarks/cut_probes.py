@@ -227,16 +227,20 @@ def encode(path: Path, frames: list[np.ndarray], fps: float, codec: str,
     os.replace(tmp, path)
 
 
-def probe_set(folder: Path, real: Path, n: int | None = None) -> list[tuple[Path, Truth]]:
+def probe_set(folder: Path, real: Path, n: int | None = None,
+              first_seed: int = 0) -> list[tuple[Path, Truth]]:
     """Write (once) the probes into ``folder``; return their paths and truth. Sources that
     are missing from the corpus are left out (the probes then differ: their names say
-    how many sources were used)."""
+    how many sources were used). Probe ``i`` takes its shots, joins and flashes from
+    seed ``first_seed + i`` (another ``first_seed``: another set, for a check that
+    nothing was tuned to the default one) and its rate, codec and size from ``SPECS[i]``."""
     folder.mkdir(parents=True, exist_ok=True)
     sources = [s for s in SOURCES if (real / s).exists()]
     if len(sources) < 5:
         return []
     out = []
-    for seed, (fps, codec, ext, w, h) in enumerate(SPECS[:n]):
+    for i, (fps, codec, ext, w, h) in enumerate(SPECS[:n]):
+        seed = first_seed + i
         name = f"probe{GENERATOR}_{seed}_{len(sources)}src_{fps:.5g}fps_{codec}_{w}x{h}.{ext}"
         path = folder / name
         meta = path.with_suffix(".json")
