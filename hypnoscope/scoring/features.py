@@ -54,6 +54,16 @@ def signed_log(X: np.ndarray, fill: np.ndarray, scale: np.ndarray, mean: np.ndar
     return (Z - np.asarray(mean, dtype=float)) / np.asarray(std, dtype=float)
 
 
+def usable_columns(X: np.ndarray) -> np.ndarray:
+    """Mask of the columns of ``X`` (rows: windows) that can be learned from: finite in at
+    least half the rows, and not constant over those."""
+    finite = np.isfinite(X)
+    ok = finite.mean(axis=0) >= 0.5
+    spread = np.array([np.ptp(X[finite[:, j], j]) if finite[:, j].any() else 0.0
+                       for j in range(X.shape[1])])
+    return ok & (spread > 0)
+
+
 def fit_signed_log(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(fill, scale, mean, std) of :func:`signed_log` fitted on the columns of ``X``:
     each column's median fills its missing values, its median absolute value is the scale,

@@ -31,6 +31,7 @@ from hypnoscope.scoring.features import (
     candidate_features,
     fit_signed_log,
     signed_log,
+    usable_columns,
 )
 from hypnoscope.scoring.model import REFERENCE_QUANTILES, quantile_rank
 from hypnoscope.scoring.thesis import DIRECTION
@@ -111,9 +112,7 @@ def fit_index(table: WindowTable, C: float = INDEX_C) -> dict[str, Any]:
     if len(np.unique(t.y)) < 2 or not cols:
         return {}
     X = t.X[:, cols]
-    finite = np.isfinite(X)
-    keep = [k for k in range(X.shape[1]) if finite[:, k].mean() >= 0.5
-            and np.ptp(X[finite[:, k], k]) > 0]
+    keep = np.flatnonzero(usable_columns(X))
     cols, X = [cols[k] for k in keep], X[:, keep]
     metrics = [t.features[j] for j in cols]
     fill, scale, mean, std = fit_signed_log(X)

@@ -21,6 +21,7 @@ from hypnoscope.scoring.features import (
     WindowTable,
     fit_signed_log,
     signed_log,
+    usable_columns,
 )
 from hypnoscope.scoring.index import fit_index
 from hypnoscope.scoring.model import REFERENCE_QUANTILES, Model
@@ -82,13 +83,7 @@ class Core:
 
 def usable_features(table: WindowTable) -> np.ndarray:
     """Columns with enough finite, non-constant values to learn from."""
-    X = table.X
-    finite = np.isfinite(X)
-    ok = finite.mean(axis=0) >= 0.5
-    with np.errstate(all="ignore"):
-        spread = np.array([np.nanstd(X[finite[:, j], j]) if finite[:, j].any() else 0.0
-                           for j in range(X.shape[1])])
-    return ok & (spread > 0)
+    return usable_columns(table.X)
 
 
 def fit_core(table: WindowTable, C: float = DEFAULT_C) -> Core:
