@@ -451,3 +451,21 @@ def test_hostile_name_runs_no_script_in_chromium(analyses, tmp_path):
     dom = r.stdout
     assert "<script" not in dom.lower() and "<b>bold</b>" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.mp4" in dom
+
+
+def test_terminal_names_each_transition_kind():
+    from types import SimpleNamespace
+
+    from hypnoscope.report.terminal import transition_text
+
+    kinds = ["fade_in", "dissolve", "fade_through_black", "fade_out"]
+    shots = {"transitions": [{"start_s": 2.0 * i, "end_s": 2.0 * i + 1, "kind": k}
+                             for i, k in enumerate(kinds)]}
+    text = transition_text(SimpleNamespace(extras={"shots": shots}, events={}))
+    assert text.startswith("4: 0.00–1.00 s fade in, 2.00–3.00 s dissolve")
+    assert "4.00–5.00 s fade through black, 6.00–7.00 s fade out" in text
+    # an analysis without kinds (an older JSON) still lists its transitions, fades marked
+    old = SimpleNamespace(extras={}, events={"transitions": [1.0, 5.0],
+                                             "transition_ends": [2.0, 6.0], "fades": [5.0]})
+    assert transition_text(old) == "2: 1.00–2.00 s, 5.00–6.00 s fade"
+

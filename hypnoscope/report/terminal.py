@@ -119,15 +119,27 @@ def fmt_pct(x: float) -> str:
     return f"{x:.0f}" if math.isfinite(x) else "–"
 
 
+#: How each kind of gradual transition is named in the terminal.
+TRANSITION_WORDS = {"dissolve": "dissolve", "fade_in": "fade in", "fade_out": "fade out",
+                    "fade_through_black": "fade through black"}
+
+
 def transition_text(a: Analysis, limit: int = 6) -> str:
-    """Gradual transitions as 'start–end s' (fades marked)."""
-    starts = a.events.get("transitions", [])
-    ends = a.events.get("transition_ends", [])
-    fades = set(a.events.get("fades", []))
-    items = [f"{s:.2f}–{e:.2f}" + (" fade" if s in fades else "")
-             for s, e in zip(starts, ends, strict=False)]
+    """Gradual transitions as 'start–end s kind' (times in s); the kind is left out for an
+    analysis that does not record it (made before kinds were kept)."""
+    shots = a.extras.get("shots") or {}
+    if shots.get("transitions"):
+        items = [f"{t['start_s']:.2f}–{t['end_s']:.2f} s "
+                 + TRANSITION_WORDS.get(t["kind"], str(t["kind"]))
+                 for t in shots["transitions"]]
+    else:
+        starts = a.events.get("transitions", [])
+        ends = a.events.get("transition_ends", [])
+        fades = set(a.events.get("fades", []))
+        items = [f"{s:.2f}–{e:.2f} s" + (" fade" if s in fades else "")
+                 for s, e in zip(starts, ends, strict=False)]
     more = f" … (+{len(items) - limit})" if len(items) > limit else ""
-    return f"{len(items)} at " + ", ".join(items[:limit]) + more + " s"
+    return f"{len(items)}: " + ", ".join(items[:limit]) + more
 
 
 def analysis_panel(a: Analysis) -> Group:
