@@ -76,3 +76,12 @@ def test_motion_and_flicker_are_not_transitions(analyse):
     for a in (fast, flick):
         assert a.events["transitions"] == []
         assert a.events["cuts"] == []
+
+
+def test_a_slow_morph_over_the_whole_clip_is_no_dissolve(analyse):
+    """A picture that changes gradually from its first frame to its last (the hypnotic
+    demo clip: slow drift and morph) shows neither shot of a dissolve on its own: no
+    transition, no cut."""
+    a = analyse("morph", synth.hypnotic_clip(seconds=4, fps=FPS, height=180, width=320))
+    assert a.events["transitions"] == [] and a.events["cuts"] == []
+    assert a.extras["shots"]["transitions"] == []

@@ -203,14 +203,16 @@ class TransitionDetector:
 
     def transitions(self, exclude: frozenset[int] = frozenset()) -> list[Transition]:
         """The transitions found so far: overlapping or touching candidates merged (one
-        gradual change is one event), too long ones dropped. Candidates that start or end
-        on a frame in ``exclude`` (analysis indices, e.g. a flash whose picture does not
-        last) are left out first."""
+        gradual change is one event), too long ones dropped, and so is a dissolve from the
+        first frame to the last (a dissolve joins two shots; a clip that changes gradually
+        throughout has one shot whose content changes, e.g. a slow morph). Candidates that
+        start or end on a frame in ``exclude`` (analysis indices, e.g. a flash whose picture
+        does not last) are left out first."""
         merged: list[Transition] = []
         cands = [c for c in self._candidates if c.start not in exclude
                  and c.end not in exclude]
         for c in sorted(cands, key=lambda c: (c.start, c.end)):
-            if merged and c.start <= merged[-1].end:
+            if merged and c.start <= merged[-1].end + 1:  # overlapping or touching
                 p = merged[-1]
                 kind = p.kind if p.fit <= c.fit else c.kind
                 if c.end > p.end:
@@ -223,6 +225,9 @@ class TransitionDetector:
         for c in merged:
             if c.t_end - c.t_start > self.max_span_s + 1e-6:
                 continue
+            if c.kind == "dissolve" and len(rows) and c.start <= rows[0, 0] \
+                    and c.end >= rows[-1, 0]:
+                continue  # the whole clip: a change of content, no edit between shots
             if c.kind == "dissolve" and c.fit > self.sure_fit:
                 a, b = np.searchsorted(rows[:, 0], [c.start, c.end + 0.5])
                 if detail_dip(rows[a:b, 1], rows[a:b, 2]) > self.max_dip:
