@@ -186,7 +186,11 @@ def test_a_series_added_later_is_drawn(analyses):
     tension_svg = svgs[0]
     for label in ("tension", "salient peak", "climax", "intended arc"):
         assert label in tension_svg, label
+    assert "dissolve or fade" not in tension_svg  # none measured: no legend entry
     assert "1 salient peak" in text
+    a.events["transitions"], a.events["transition_ends"] = [1.0], [1.8]
+    tension_svg = re.findall(r"<svg.*?</svg>", render_clip_report(a), flags=re.S)[0]
+    assert "dissolve or fade" in tension_svg
     assert "Interpolation predictability" in text  # listed as not measured
 
 

@@ -205,8 +205,10 @@ def clip_context(analysis: Analysis, keyframes: Iterable[Keyframe | tuple] | Non
     tension = _series(a, TENSION.names)
     climax = a.metrics.get("climax_position")
     climax_t = climax * duration if climax is not None and math.isfinite(climax) else None
+    gradual = list(zip(a.events.get("transitions", []), a.events.get("transition_ends", []),
+                       strict=False))
     tension_kw = dict(peaks=list(a.events.get("peaks", [])), climax_t=climax_t, arc=points,
-                      y_floor=TENSION.y_floor)
+                      y_floor=TENSION.y_floor, transitions=gradual)
     if tension is not None:
         tension_kw["unit"] = "tension"
     tension_y = tension[1] if tension else None

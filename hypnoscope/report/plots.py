@@ -28,6 +28,7 @@ MUTED = "#7b8794"
 GRID = "#e4e7eb"
 CUT = "#334e68"
 SHOT_BAND = "#f0f4f8"
+TRANSITION = "#829ab1"
 TENSION = "#d9480f"
 TENSION_FILL = "#ffd8a8"
 PEAK = "#c92a2a"
@@ -136,6 +137,17 @@ def _shot_bands(ax, cuts: Sequence[float], duration: float) -> None:
         ax.vlines(inner, 0, 1, transform=along_x, colors=CUT, lw=1.3, alpha=0.85, zorder=1)
 
 
+def _transition_spans(ax, spans: Sequence[tuple[float, float]]):
+    """Gradual transitions (start, end in s) as hatched bands over the whole height;
+    returns a legend handle, or None when there are none."""
+    spans = [(a, b - a) for a, b in spans if b > a]
+    if not spans:
+        return None
+    return ax.broken_barh(spans, (0, 1), transform=ax.get_xaxis_transform(),
+                          facecolor="none", edgecolor=TRANSITION, hatch="///", lw=0,
+                          zorder=1, label="dissolve or fade")
+
+
 def clock(seconds: float, _pos: object = None) -> str:
     """A time as m:ss, or h:mm:ss from an hour on."""
     s = int(round(seconds))
@@ -164,12 +176,15 @@ def tension_figure(t: np.ndarray, tension: np.ndarray | None, cuts: Sequence[flo
                    duration: float, *, peaks: Sequence[float] = (),
                    climax_t: float | None = None, arc: Sequence[tuple[float, float]] | None
                    = None, y_floor: float = 2.0, size: tuple[float, float] = (11.0, 3.2),
-                   unit: str = "tension") -> str:
-    """The tension curve over time with shots shaded, cuts as lines, salient peaks as dots,
-    the climax as a star and the intended arc (its shape, scaled to the curve) dashed."""
+                   unit: str = "tension",
+                   transitions: Sequence[tuple[float, float]] = ()) -> str:
+    """The tension curve over time with shots shaded, cuts as lines, gradual transitions
+    (start, end in s) hatched, salient peaks as dots, the climax as a star and the intended
+    arc (its shape, scaled to the curve) dashed."""
     with plt.rc_context(_STYLE):
         fig, ax = plt.subplots(figsize=size)
         _shot_bands(ax, cuts, duration)
+        gradual = _transition_spans(ax, transitions)
         handles = []
         top = y_floor
         if tension is not None and np.isfinite(tension).any():
@@ -206,6 +221,8 @@ def tension_figure(t: np.ndarray, tension: np.ndarray | None, cuts: Sequence[flo
                                lw=2.2, ls=(0, (5, 3)), zorder=4, label="intended arc (shape)")
         if len(cuts):
             handles.append(ax.axvline(-1, color=CUT, lw=1.3, label="cut"))
+        if gradual is not None:
+            handles.append(gradual)
         ax.set_ylim(0, top * 1.12)
         ax.set_ylabel(unit)
         _time_axis(ax, duration)
