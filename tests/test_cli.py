@@ -76,5 +76,9 @@ def test_demo_shows_the_contrast(tmp_path):
     from hypnoscope.scoring.model import load_default_model
 
     model = load_default_model()
+    if model is not None:  # the verdict leads the side-by-side table, before any metric
+        head = r.stdout[:r.stdout.index("duration")]
+        assert f"{100 * hyp['scores']['ai_likeness']:.0f} %" in head
+        assert "AI-likeness" in head and "hypnotic index" in head
     if model is not None and model.hypnotic:  # the fitted index tells the two apart
         assert hyp["scores"]["hypnotic_index"] - cam["scores"]["hypnotic_index"] >= 30

@@ -179,7 +179,8 @@ def analysis_panel(a: Analysis) -> Group:
 
 
 def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Table:
-    """Metrics of several analyses side by side, one column per video."""
+    """Metrics of several analyses side by side, one column per video, led by their
+    verdicts (AI-likeness, hypnotic index) when a model scored them."""
     specs = metric_specs()
     t = Table(header_style="bold")
     t.add_column("factor", style="magenta")
@@ -187,6 +188,16 @@ def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Tabl
     for n in names:
         t.add_column(n, justify="right")
     t.add_column("unit", style="dim")
+    verdicts = [verdict_of(a.extras) for a in analyses]
+    if any(v is not None and v.calibrated for v in verdicts):  # the verdict leads
+        for label, key, text, unit in (
+                ("AI-likeness", "ai_likeness", lambda x: f"{100 * x:.0f} %", "P(generated)"),
+                ("hypnotic index", "hypnotic_index", lambda x: f"{x:.0f}", "0..100")):
+            values = [getattr(v, key) if v is not None else math.nan for v in verdicts]
+            t.add_row("verdict" if key == "ai_likeness" else "", label,
+                      *[text(x) if math.isfinite(x) else "–" for x in values], unit,
+                      style="bold")
+        t.add_section()
     t.add_row("", "duration", *[f"{a.source.duration_s:.2f}" for a in analyses], "s")
     t.add_row("", "cuts", *[str(len(a.cuts)) for a in analyses], "")
     for curve in (TENSION, *CURVES):
