@@ -10,6 +10,7 @@ loses at most the files in flight; running the same command again finishes the r
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import signal
@@ -84,6 +85,8 @@ class BatchSummary:
     elapsed_s: float = 0.0
     interrupted: str | None = None  # the signal's name if the run was stopped
     failures: list[Failure] = field(default_factory=list)
+    #: AI-likeness (0..1) of every file analyzed in this run that a model scored
+    ai_likeness: list[float] = field(default_factory=list)
 
     @property
     def done(self) -> int:
@@ -94,6 +97,16 @@ class BatchSummary:
         if self.interrupted:
             return 130 if self.interrupted == "SIGINT" else 143
         return 1 if (self.failed or self.failed_earlier) else 0
+
+
+def ai_likeness_of(result: dict | None) -> float | None:
+    """The AI-likeness (0..1) in a worker's result, None when no model scored the file."""
+    scores = ((result or {}).get("extras") or {}).get("scores") or {}
+    try:
+        p = float(scores.get("ai_likeness"))
+    except (TypeError, ValueError):
+        return None
+    return p if math.isfinite(p) else None
 
 
 class Reporter:
@@ -229,6 +242,9 @@ def run_batch(inputs: Sequence[str | os.PathLike], db: str | os.PathLike,
                 facts = result.get("source") or {}
                 summary.frames_decoded += int(facts.get("frames_decoded") or 0)
                 summary.frames_analyzed += int(facts.get("frames_analyzed") or 0)
+                p = ai_likeness_of(result)
+                if p is not None:
+                    summary.ai_likeness.append(p)
                 reporter.advance(summary, item.path, "ok", result)
             else:
                 summary.failed += 1

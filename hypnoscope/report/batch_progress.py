@@ -7,6 +7,7 @@ import sys
 import time
 from collections import Counter
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -20,8 +21,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from hypnoscope.batch.run import BatchOptions, BatchSummary, Reporter
+from hypnoscope.batch.run import BatchOptions, BatchSummary, Reporter, ai_likeness_of
 from hypnoscope.report.paths import path_text, plain_text
+from hypnoscope.scoring.model import THRESHOLD
 
 
 def rate_line(s: BatchSummary) -> str:
@@ -104,7 +106,9 @@ class PlainReporter(Reporter):
         path = path_text(path)
         if status == "ok":
             facts = (result or {}).get("source") or {}
-            self._line(f"{n} ok {path} ({facts.get('frames_decoded', 0)} frames, "
+            p = ai_likeness_of(result)
+            verdict = f"AI-likeness {100 * p:.0f} % " if p is not None else ""
+            self._line(f"{n} ok {verdict}{path} ({facts.get('frames_decoded', 0)} frames, "
                        f"{(result or {}).get('elapsed_s', 0.0):.2f} s)")
         elif status == "failed":
             self._line(f"{n} failed {path}: {_error(result)}")
@@ -130,6 +134,12 @@ def print_summary(s: BatchSummary, console: Console) -> None:
     if s.failed_earlier:
         head += f", {s.failed_earlier} failed in an earlier run (use --retry-failed)"
     console.print(Text(head, style="bold"))
+    if s.ai_likeness:
+        p = np.asarray(s.ai_likeness)
+        console.print(Text(f"verdict: {int((p >= THRESHOLD).sum())} of {len(p)} analyzed "
+                           f"called generated (AI-likeness >= {100 * THRESHOLD:.0f} %); median "
+                           f"AI-likeness "
+                           f"{100 * float(np.median(p)):.0f} %", style="bold"))
     console.print(rate_line(s))
     if s.interrupted:
         console.print(Text(f"interrupted by {s.interrupted}: run the same command again to "

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from hypnoscope.scoring.features import WindowTable
-from hypnoscope.scoring.model import Model
+from hypnoscope.scoring.model import THRESHOLD, Model
 from hypnoscope.scoring.resample import (
     BOOTSTRAP_LEVEL,
     BOOTSTRAP_RESAMPLES,
@@ -183,10 +183,6 @@ def auc_difference(a: Scores, b: Scores, level: float = BOOTSTRAP_LEVEL,
             "interval": percentile_interval(diffs, level)}
 
 
-#: The threshold on the calibrated P(AI) at which a video is called generated: the
-#: calibration (Platt, on out-of-source predictions with both classes weighted equally)
-#: makes 0.5 the point of even odds.
-THRESHOLD = 0.5
 
 
 def breakdown(s: Scores, category: dict[str, str], year: dict[str, str] | None = None,

@@ -16,6 +16,11 @@ from typing import Any
 
 import numpy as np
 
+#: The threshold on the calibrated P(AI) at which a video is called generated: the
+#: calibration (Platt, on out-of-source predictions with both classes weighted equally)
+#: makes 0.5 the point of even odds.
+THRESHOLD = 0.5
+
 MODEL_FORMAT = "hypnoscope-model/1"
 #: Percentiles stored for each metric and class.
 REFERENCE_QUANTILES = tuple(range(0, 101, 5))
