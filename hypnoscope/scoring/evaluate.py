@@ -183,8 +183,6 @@ def auc_difference(a: Scores, b: Scores, level: float = BOOTSTRAP_LEVEL,
             "interval": percentile_interval(diffs, level)}
 
 
-
-
 def breakdown(s: Scores, category: dict[str, str], year: dict[str, str] | None = None,
               threshold: float = THRESHOLD) -> list[dict[str, Any]]:
     """Video-level figures per category (``category``: video id -> name, e.g. its source

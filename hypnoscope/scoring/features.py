@@ -72,7 +72,7 @@ def fit_signed_log(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     fill = np.array([np.nanmedian(c) for c in X.T])
     Xf = np.where(np.isfinite(X), X, fill)
     scale = np.array([max(float(np.median(np.abs(c))), 1e-9) for c in Xf.T])
-    Z = np.sign(Xf) * np.log1p(np.abs(Xf) / scale)
+    Z = signed_log(Xf, fill, scale, np.zeros(len(scale)), np.ones(len(scale)))
     mean, std = Z.mean(axis=0), Z.std(axis=0)
     std[std < 1e-9] = 1.0
     return fill, scale, mean, std

@@ -81,14 +81,9 @@ class Core:
         return self.transform(X) @ self.coef + self.intercept
 
 
-def usable_features(table: WindowTable) -> np.ndarray:
-    """Columns with enough finite, non-constant values to learn from."""
-    return usable_columns(table.X)
-
-
 def fit_core(table: WindowTable, C: float = DEFAULT_C) -> Core:
     """Fit the transform and the logistic regression on the labelled rows of ``table``."""
-    keep = usable_features(table)
+    keep = usable_columns(table.X)
     feats = [f for f, k in zip(table.features, keep, strict=True) if k]
     X = table.X[:, keep]
     fill, scale, mean, std = fit_signed_log(X)

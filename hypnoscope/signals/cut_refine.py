@@ -31,6 +31,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from hypnoscope.signals.context import pixel_grid
+
 #: Fingerprint steps below this many gray levels repeat the picture (see
 #: ``hypnoscope.media.decode.SOURCE_REPEAT_LEVELS``): they say nothing about motion.
 REPEAT_LEVELS = 0.5
@@ -55,7 +57,7 @@ def compensated_residual(a: np.ndarray, b: np.ndarray,
     a8, b8 = np.ascontiguousarray(a, np.uint8), np.ascontiguousarray(b, np.uint8)
     flow = dis.calc(a8, b8, None)
     h, w = a8.shape
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    gx, gy = pixel_grid(h, w)
     warped = cv2.remap(b8, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REPLICATE)
     m = _MARGIN if min(h, w) > 4 * _MARGIN else 0
