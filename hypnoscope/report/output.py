@@ -72,20 +72,20 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     return out
 
 
-def output_targets(out: Path, sources: Sequence[str], suffix: str) -> list[Path]:
+def output_targets(out: Path, sources: Sequence[str], suffix: str,
+                   file_types: Sequence[str] = ()) -> list[Path]:
     """The file to write for each source video.
 
     One source: ``out`` itself, unless it is an existing folder or ends with a slash (then
     ``out/<name><suffix>``). Several sources: ``out`` is a folder (created as needed)
     holding one ``<name><suffix>`` per video; names that repeat get ``-2``, ``-3``, ...
     Raises ValueError when several sources are given a single file of the type written
-    (``out`` ends with the extension of ``suffix``)."""
+    (``out`` ends with the extension of ``suffix`` or one of ``file_types``, e.g. ".htm")."""
     as_dir = out.is_dir() or str(out).endswith(("/", os.sep))
     if len(sources) == 1 and not as_dir:
         return [out]
-    extension = os.path.splitext("x" + suffix)[1].lower()  # ".html" of ".html" too
-    if len(sources) > 1 and extension and out.suffix.lower() == extension \
-            and not out.is_dir():
+    extensions = {os.path.splitext("x" + suffix)[1].lower(), *file_types} - {""}
+    if len(sources) > 1 and out.suffix.lower() in extensions and not out.is_dir():
         raise ValueError(f"{len(sources)} videos need a folder, not the file {out}")
     used: dict[str, int] = {}
     targets = []
@@ -99,10 +99,8 @@ def output_targets(out: Path, sources: Sequence[str], suffix: str) -> list[Path]
 
 def report_targets(out: Path, sources: Sequence[str]) -> list[Path]:
     """The HTML report file for each source video (see :func:`output_targets`); a single
-    ``.htm`` file for several sources is refused too."""
-    if len(sources) > 1 and out.suffix.lower() == ".htm" and not out.is_dir():
-        raise ValueError(f"{len(sources)} videos need a folder, not the file {out}")
-    return output_targets(out, sources, ".html")
+    ``.html`` or ``.htm`` file for several sources is refused."""
+    return output_targets(out, sources, ".html", file_types=(".htm",))
 
 
 def split_groups(args: Sequence[str], by_folder: bool) -> dict[str, list[str]]:
