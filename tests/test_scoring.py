@@ -300,3 +300,55 @@ def test_calibration_refuses_a_class_seen_in_one_group_only(records):
            for v, lab, g, sig in records]
     fit_model(build_table(two))
     assert sorted(fold_models(build_table(two))) == [f"cam{s}" for s in range(6)]
+
+
+def _shifted_tables(shift: float, seed: int = 0):
+    """A native table where feature ``a`` separates the classes (generated around 2, camera
+    around 0, six groups per class, one window per video) and its copy table, the same
+    videos with ``a`` raised by ``shift`` (a format that moves the metric) and noise ``b``."""
+    from hypnoscope.scoring.features import WindowTable
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    y = np.array([1, 0] * (n // 2))
+    video = np.array([f"v{i}" for i in range(n)], dtype=object)
+    group = np.array([f"{'gen' if c else 'cam'}{i % 6}" for i, c in enumerate(y)],
+                     dtype=object)
+    a = 2.0 * y + rng.normal(0, 1, n) + 5.0
+    X = np.column_stack([a, rng.normal(0, 1, n)])
+    native = WindowTable(["a", "b"], X, y, video, group, np.zeros(n))
+    Xc = X.copy()
+    Xc[:, 0] += shift
+    return native, WindowTable(["a", "b"], Xc, y, video, group, np.zeros(n))
+
+
+def test_calibrating_on_copies_makes_a_probability_hold_for_them():
+    """A format that raises the separating metric makes a native-only calibration call
+    most camera copies generated; calibrating on the copies too brings their false
+    positives down, and the regression itself is the same (it never sees a copy)."""
+    native, copy = _shifted_tables(shift=1.5)
+    plain = fit_model(native, C=1.0)
+    aware = fit_model(native, C=1.0, copies={"copy": copy})
+    assert aware.coef == plain.coef and aware.intercept == plain.intercept
+    assert plain.provenance["calibrated_on"] == ["native"]
+    assert aware.provenance["calibrated_on"] == ["native", "copy"]
+    Xcam = copy.X[copy.y == 0]
+    fpr = [float(np.mean(m.predict_proba(Xcam) >= 0.5)) for m in (plain, aware)]
+    assert fpr[1] < fpr[0] - 0.1, fpr
+
+
+def test_copies_of_videos_the_model_does_not_train_on_are_ignored():
+    """A fold's calibration sees only the copies of the videos it trains on: extra copy
+    rows of other videos, however extreme, change nothing."""
+    from hypnoscope.scoring.features import WindowTable
+
+    native, copy = _shifted_tables(shift=1.0)
+    alien = WindowTable(copy.features, copy.X[:10] + 100.0, copy.y[:10],
+                        np.array([f"x{i}" for i in range(10)], dtype=object),
+                        copy.group[:10], copy.start[:10])
+    both = WindowTable(copy.features, np.vstack([copy.X, alien.X]),
+                       np.r_[copy.y, alien.y], np.r_[copy.video, alien.video],
+                       np.r_[copy.group, alien.group], np.r_[copy.start, alien.start])
+    a = fit_model(native, C=1.0, copies={"copy": copy})
+    b = fit_model(native, C=1.0, copies={"copy": both})
+    assert (a.platt_a, a.platt_b) == (b.platt_a, b.platt_b)

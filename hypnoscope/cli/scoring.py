@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -44,6 +46,15 @@ def train_cmd(
         "--group-by", help="What the calibration's folds hold out: source (the list's repo "
                            "column, else its source tag) or family (the list's family "
                            "column), or any other column.")] = "source",
+    copies: Annotated[bool, typer.Option(
+        "--copies/--no-copies", help="Also calibrate on every clip's common-format copies "
+                                     "(H.264 and GIF, 240 px, 8 fps), so a probability "
+                                     "holds for re-encoded footage.")] = True,
+    work: Annotated[Path | None, typer.Option(
+        help="Keep the transcoded copies in this folder (a later run reuses them); by "
+             "default they go to a temporary folder that is removed.")]
+    = None,
+    workers: Annotated[int, typer.Option(min=1)] = 2,
 ):
     """Fit the calibrated AI-likeness model and the reference percentiles."""
     from hypnoscope.scoring.model import default_model_path
@@ -51,14 +62,38 @@ def train_cmd(
 
     out = out or default_model_path()
     output_or_exit(out, "--out")
+    output_or_exit(work, "--work", folder=True)
+    console = Console()
     try:
-        model = train(db, out, C=c, group_by=group_by, command=_command())
+        with _copy_progress(console) as on_progress:
+            model = train(db, out, C=c, group_by=group_by, command=_command(),
+                          copies=copies, work=work, workers=workers,
+                          on_progress=on_progress)
     except (ValueError, FileNotFoundError) as e:
         _fail(_db_error(db, e))
     p = model.provenance
-    Console().print(f"wrote {path_text(out)}: {len(model.features)} features, "
-                    f"{p['n_videos']} videos, {p['n_windows']} windows, {p['n_sources']} sources",
-                    markup=False, highlight=False)
+    console.print(f"wrote {path_text(out)}: {len(model.features)} features, "
+                  f"{p['n_videos']} videos, {p['n_windows']} windows, {p['n_sources']} "
+                  f"sources; calibrated on {', '.join(p['calibrated_on'])}",
+                  markup=False, highlight=False)
+
+
+@contextmanager
+def _copy_progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar per task (a common format's copies, the learning curve) while the
+    block runs; silent when the console is not a terminal."""
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        tasks: dict[str, int] = {}
+
+        def on_progress(name: str, i: int, n: int) -> None:
+            if name not in tasks:
+                label = name if name == "learning curve" else f"transcode + analyze ({name})"
+                tasks[name] = bar.add_task(label, total=n)
+            bar.update(tasks[name], completed=i)
+
+        yield on_progress
 
 
 def evaluate_cmd(
@@ -91,8 +126,6 @@ def evaluate_cmd(
 ):
     """Leave-one-source-out (or -family-out) evaluation, a metadata-only baseline, and
     common-format copies."""
-    from rich.progress import Progress
-
     from hypnoscope.scoring.render import (
         copy_difference_table,
         evaluation_markdown,
@@ -107,15 +140,7 @@ def evaluate_cmd(
     output_or_exit(markdown, "--markdown")
     output_or_exit(work, "--work", folder=True)
     console = Console()
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        tasks: dict[str, int] = {}
-
-        def on_progress(name: str, i: int, n: int) -> None:
-            if name not in tasks:
-                label = name if name == "learning curve" else f"transcode + analyze ({name})"
-                tasks[name] = bar.add_task(label, total=n)
-            bar.update(tasks[name], completed=i)
-
+    with _copy_progress(console) as on_progress:
         try:
             res = evaluate(db, C=c, group_by=group_by, transcode=transcode, work=work,
                            workers=workers, on_progress=on_progress,

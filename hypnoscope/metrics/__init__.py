@@ -2,7 +2,8 @@
 
 Each factor has one module (``fluidity``, ``pace``, ...) holding its ``SPECS`` (name, unit,
 meaning) and a ``compute(SignalSet) -> dict`` function. To find where a metric is computed,
-open the module of its factor.
+open the module of its factor; a name ending in ``_cv`` (a series' coefficient of
+variation) is in ``steadiness``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hypnoscope.defaults import DEFAULT_WINDOW_S
-from hypnoscope.metrics import fluidity, focus, pace, polish, pressure, wander
+from hypnoscope.metrics import fluidity, focus, pace, polish, pressure, steadiness, wander
 from hypnoscope.metrics.base import MetricSpec, SignalSet
 
-#: The factor modules, in the order the thesis names them.
-FACTOR_MODULES = (fluidity, pace, pressure, wander, polish, focus)
+#: The metric modules, in the order the thesis names their factors (``steadiness`` holds
+#: the pressure factor's within-span variation of every motion and structure series).
+FACTOR_MODULES = (fluidity, pace, pressure, steadiness, wander, polish, focus)
 
 
 

@@ -50,23 +50,26 @@ class Scores:
         self.video_group = np.array([self.group[self.video == v][0] for v in ids])
 
 
-def _fold_model(args: tuple[WindowTable, str, float | None]) -> tuple[str, Model | None]:
-    table, g, C = args
+def _fold_model(args: tuple[WindowTable, str, float | None, dict[str, WindowTable] | None]
+                ) -> tuple[str, Model | None]:
+    table, g, C, copies = args
     train = table.subset(table.group != g)
     if len(np.unique(train.y)) < 2 or len(np.unique(train.group)) < 2:
         return g, None
     try:
-        return g, fit_model(train, C=C)
+        return g, fit_model(train, C=C, copies=copies)
     except ValueError:  # too few groups of one class left to calibrate on
         return g, None
 
 
-def fold_models(table: WindowTable, C: float | None = None, workers: int = 1
-                ) -> dict[str, Model]:
+def fold_models(table: WindowTable, C: float | None = None, workers: int = 1,
+                copies: dict[str, WindowTable] | None = None) -> dict[str, Model]:
     """One model per held-out source (or group), fitted on all the others; none for a group
     whose others cannot train and calibrate one (fewer than two groups of a class). With
-    ``workers`` > 1 the folds are fitted in that many processes (the same models)."""
-    jobs = [(table, str(g), C) for g in np.unique(table.group)]
+    ``workers`` > 1 the folds are fitted in that many processes (the same models).
+    ``copies``: the common-format copies' tables, calibrated on as :func:`fit_model` says
+    (each fold uses only the copies of the videos it trains on)."""
+    jobs = [(table, str(g), C, copies) for g in np.unique(table.group)]
     if workers > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
 

@@ -82,15 +82,26 @@ def table_of(records: list[Record], group_by: str = "auto", features=None):
 
 
 def train(db: str | Path, out: str | Path, *, C: float | None = None, group_by: str = "auto",
-          command: str = "") -> Model:
-    """Fit the model on every labelled video of ``db`` and write it to ``out``."""
+          command: str = "", copies: bool = True, work: Path | None = None,
+          workers: int = 2, on_progress: Callable[[str, int, int], None] | None = None
+          ) -> Model:
+    """Fit the model on every labelled video of ``db`` and write it to ``out``. With
+    ``copies`` the calibration also sees every video's common-format copies (transcoded
+    into ``work`` when given, and kept there for a later run; else into a temporary
+    folder)."""
     from hypnoscope.metrics import metric_specs
 
     records = labelled(load_records(db))
     check_group_column(records, group_by)
     table = table_of(records, group_by)
     everything = table_of(records, group_by, features=list(metric_specs()))
-    model = fit_model(table, reference_table=everything, C=C, provenance={
+    copy_tables = {}
+    if copies:
+        for name, (recs, _failed) in common_format_records(records, work, workers,
+                                                           on_progress).items():
+            copy_tables[name] = table_of(recs, group_by, features=table.features)
+    model = fit_model(table, reference_table=everything, C=C, copies=copy_tables,
+                      provenance={
         "name": Path(out).stem, "hypnoscope_version": __version__, "database": str(db),
         "command": command, "group_by": group_by,
         "labels": {lab: sum(1 for r in records if r.label == lab)
@@ -151,6 +162,24 @@ def transcoded_records(records: list[Record], fmt: tuple[str, str, int, float], 
     return out, failed
 
 
+def common_format_records(records: list[Record], work: Path | None = None, workers: int = 2,
+                          on_progress: Callable[[str, int, int], None] | None = None
+                          ) -> dict[str, tuple[list[Record], list[str]]]:
+    """Every record re-analyzed in each of :data:`COMMON_FORMATS` (see
+    :func:`transcoded_records`), by format name, with the paths that failed. Copies go to
+    ``work`` when given (kept, and reused by a later run); otherwise to a temporary folder
+    that is removed afterwards, even when a transcode fails."""
+    out = {}
+    with (nullcontext(str(work)) if work
+          else tempfile.TemporaryDirectory(prefix="hypnoscope-copies-")) as folder:
+        for fmt in COMMON_FORMATS:
+            out[fmt[0]] = transcoded_records(
+                records, fmt, Path(folder), workers,
+                on_progress=(lambda i, n, f=fmt[0]: on_progress(f, i, n)) if on_progress
+                else None)
+    return out
+
+
 def check_evaluable(table: WindowTable, models: dict[str, Model], fixed: bool = False
                     ) -> None:
     """Raise ValueError, saying what is missing, unless both classes are predicted for some
@@ -185,8 +214,14 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     check_group_column(records, group_by)
     table = table_of(records, group_by)
     held_out = "source" if group_by in ("auto", "repo") else group_by
+    # the common-format copies: re-scored by every fold model, and (when the folds are
+    # refitted) calibrated on by each fold with the copies of its own training videos only
+    copied = (common_format_records(records, work, workers, on_progress) if transcode
+              else {})
+    copy_tables = {name: table_of(recs, group_by, features=table.features)
+                   for name, (recs, _failed) in copied.items()}
     if model is None:
-        models = fold_models(table, C=C, workers=workers)
+        models = fold_models(table, C=C, workers=workers, copies=copy_tables)
         procedure = f"leave one {held_out} out"
     else:
         models = {g: model for g in np.unique(table.group)}
@@ -197,6 +232,8 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
         "procedure": procedure, "window_s": MODEL_WINDOW_S, "n_videos": len(records),
         "n_sources": len({group_of(r, "source") for r in records}),
         "n_groups": int(len(np.unique(table.group))), "group_by": held_out,
+        "calibrated_on": (["native", *copy_tables] if model is None
+                          else model.provenance.get("calibrated_on", ["native"])),
     }
     years = {r.video_id: y for r in records if (y := year_of(r))}
     native = predict_out_of_source(models, table)
@@ -221,28 +258,20 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
         result["learning_curve"] = source_learning_curve(
             table, C=C, on_draw=(lambda i, n: on_progress("learning curve", i, n))
             if on_progress else None)
-    if transcode:
+    if copied:
         result["transcoded"] = {}
-        # Copies go to ``work`` when given (kept, and reused by a later run); otherwise to a
-        # temporary folder that is removed afterwards, even when the run fails.
-        with (nullcontext(str(work)) if work
-              else tempfile.TemporaryDirectory(prefix="hypnoscope-eval-")) as folder:
-            for fmt in COMMON_FORMATS:
-                recs, failed = transcoded_records(
-                    records, fmt, Path(folder), workers,
-                    on_progress=(lambda i, n, f=fmt[0]: on_progress(f, i, n)) if on_progress
-                    else None)
-                t2 = table_of(recs, group_by, features=table.features)
-                scores = predict_out_of_source(models, t2)
-                s = summarize(scores, years)
-                s["difference_from_native"] = auc_difference(native, scores)
-                y2 = np.array([label_to_y(r.label) for r in recs])
-                g2 = np.array([group_of(r, group_by) for r in recs])
-                s["metadata_baseline"] = metadata_baseline([r.facts for r in recs], y2, g2)
-                s["failed"] = failed
-                result["transcoded"][fmt[0]] = s
-                result["hypnotic_index"][fmt[0]] = index_summary(
-                    out_of_group_indices(models, t2), labels, held)
+        for name, (recs, failed) in copied.items():
+            t2 = copy_tables[name]
+            scores = predict_out_of_source(models, t2)
+            s = summarize(scores, years)
+            s["difference_from_native"] = auc_difference(native, scores)
+            y2 = np.array([label_to_y(r.label) for r in recs])
+            g2 = np.array([group_of(r, group_by) for r in recs])
+            s["metadata_baseline"] = metadata_baseline([r.facts for r in recs], y2, g2)
+            s["failed"] = failed
+            result["transcoded"][name] = s
+            result["hypnotic_index"][name] = index_summary(
+                out_of_group_indices(models, t2), labels, held)
     return result
 
 

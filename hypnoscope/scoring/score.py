@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from hypnoscope.metrics import SignalSet, compute_metrics, metric_specs
+from hypnoscope.metrics import SignalSet, compute_metrics, metric_specs, steadiness
 from hypnoscope.scoring.features import window_metric_rows
 from hypnoscope.scoring.index import hypnotic_index
 from hypnoscope.scoring.model import Model
@@ -67,6 +67,8 @@ PLAIN_NAMES = {
     "motion_gini": "motion concentrated in one place",
     "change_gini": "change concentrated in one place",
     "focus_persistence": "time the focus of motion stays put",
+    **{steadiness.metric_name(s): f"variation over time of {words}"
+       for s, words in steadiness.SERIES.items()},
 }
 
 

@@ -2,12 +2,14 @@
 
 The decision function is a logistic regression on signed-log, standardised window metrics,
 each video weighted equally and both classes balanced. Its calibration (Platt scaling) is
-fitted on predictions for sources the regression never saw (leave-one-source-out), so the
-probabilities mean what they say on new footage.
+fitted on predictions for sources the regression never saw (leave-one-source-out), for the
+clips as they are and, when given, for their common-format copies, so the probabilities mean
+what they say on new footage and on re-encoded footage alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,19 +109,48 @@ INNER_FOLDS = 10
 
 
 def out_of_source_decisions(table: WindowTable, C: float = DEFAULT_C,
-                            folds: int = INNER_FOLDS) -> np.ndarray:
+                            folds: int = INNER_FOLDS,
+                            copies: Sequence[WindowTable] = ()
+                            ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Decision value of every row from a model fitted without the row's source: one fold
     per source up to ``folds`` sources, else ``folds`` folds of whole sources (sklearn's
-    GroupKFold, deterministic)."""
+    GroupKFold, deterministic). Rows of each table in ``copies`` (the same videos in other
+    formats, grouped alike) are predicted by the fold model that did not see their source.
+    Returns the decisions of ``table`` and those of each copy table."""
     z = np.full(len(table.y), np.nan)
+    zc = [np.full(len(c.y), np.nan) for c in copies]
     n_groups = len(np.unique(table.group))
     split = (LeaveOneGroupOut() if n_groups <= folds else GroupKFold(folds))
     for tr, te in split.split(table.X, table.y, table.group):
         sub = table.subset(tr)
         if len(np.unique(sub.y)) < 2:
             continue
-        z[te] = core_decision(fit_core(sub, C), table.subset(te))
-    return z
+        core = fit_core(sub, C)
+        z[te] = core_decision(core, table.subset(te))
+        held = np.unique(table.group[te])
+        for c, out in zip(copies, zc, strict=True):
+            m = np.isin(c.group, held)
+            if m.any():
+                out[m] = core_decision(core, c.subset(m))
+    return z, zc
+
+
+def calibration_sample(table: WindowTable, z: np.ndarray, copies: Sequence[WindowTable],
+                       zc: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decisions, labels and weights that the calibration is fitted on: the native rows,
+    then the rows of every copy table, each block weighted so that every video counts once
+    in every format and both classes weigh the same within a block."""
+    w = sample_weights(table.y, table.video)
+    per_video = w.sum() / max(len(np.unique(table.video)), 1)
+    zs, ys, ws = [z], [table.y], [w]
+    for c, zz in zip(copies, zc, strict=True):
+        if not len(c.y) or len(np.unique(c.y)) < 2:
+            continue
+        wc = sample_weights(c.y, c.video)
+        zs.append(zz)
+        ys.append(c.y)
+        ws.append(wc * per_video * len(np.unique(c.video)) / wc.sum())
+    return np.concatenate(zs), np.concatenate(ys), np.concatenate(ws)
 
 
 def fit_platt(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -156,29 +187,40 @@ def weighted_auc(y: np.ndarray, z: np.ndarray, w: np.ndarray) -> float:
 
 
 def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
-              C: float | None = None, provenance: dict[str, Any] | None = None) -> Model:
+              C: float | None = None, provenance: dict[str, Any] | None = None,
+              copies: dict[str, WindowTable] | None = None) -> Model:
     """The full model: decision function on all rows, calibration out of source,
     reference percentiles from ``reference_table`` (default: ``table``).
 
     With ``C`` None the regularisation strength is chosen from :data:`C_GRID` by the
     out-of-source AUC over the training sources (the predicted source never among them),
-    so nothing is tuned on the footage being predicted."""
+    so nothing is tuned on the footage being predicted.
+
+    ``copies`` maps a format's name to the window table of the same videos transcoded to
+    it (rows of other videos are ignored). The regression never sees them; the calibration
+    is fitted on their out-of-source decisions as well as the native ones, so that a
+    probability means the same for a re-encoded copy of a clip (docs/evaluation.md)."""
     labelled = table.subset(table.y >= 0)
     if len(np.unique(labelled.y)) < 2:
         raise ValueError("training needs windows of both classes (label 'ai' and "
                          "'real'/'human_cgi')")
     if len(np.unique(labelled.group)) < 2:
         raise ValueError("training needs at least two sources to calibrate out of source")
+    seen = set(labelled.video.tolist())
+    copies = {name: c.subset(np.isin(c.video, list(seen)) & (c.y >= 0))
+              for name, c in (copies or {}).items()}
     w = sample_weights(labelled.y, labelled.video)
     grid = (C,) if C is not None else C_GRID
-    tried = {c: out_of_source_decisions(labelled, c) for c in grid}
-    aucs = {c: weighted_auc(labelled.y, z, w) for c, z in tried.items()}
+    tried = {c: out_of_source_decisions(labelled, c, copies=list(copies.values()))
+             for c in grid}
+    aucs = {c: weighted_auc(labelled.y, z, w) for c, (z, _) in tried.items()}
     C = max(grid, key=lambda c: (np.nan_to_num(aucs[c], nan=-1.0), -c))
-    if len(np.unique(labelled.y[np.isfinite(tried[C])])) < 2:
+    z, zc = tried[C]
+    if len(np.unique(labelled.y[np.isfinite(z)])) < 2:
         raise ValueError("calibration needs out-of-source predictions of both classes: "
                          "training needs at least two sources of each class")
     core = fit_core(labelled, C)
-    a, b = fit_platt(tried[C], labelled.y, w)
+    a, b = fit_platt(*calibration_sample(labelled, z, list(copies.values()), zc))
     ref = reference_percentiles(reference_table or labelled)
     return Model(
         features=core.features, scale=core.scale.tolist(), mean=core.mean.tolist(),
@@ -187,6 +229,8 @@ def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
         hop_s=MODEL_HOP_S, reference=ref, hypnotic=fit_index(reference_table or labelled),
         provenance={**(provenance or {}), "C": C,
                     "C_out_of_source_auc": {str(c): v for c, v in aucs.items()},
+                    "calibrated_on": ["native"] + [n for n, c in copies.items()
+                                                   if len(np.unique(c.y)) == 2],
                     "n_windows": int(len(labelled.y)),
                     "n_videos": int(len(labelled.video_ids())),
                     "n_sources": int(len(np.unique(labelled.group)))},

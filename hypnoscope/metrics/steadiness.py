@@ -1,0 +1,82 @@
+"""Steadiness: how much each motion and structure signal varies over a span.
+
+The pressure claim says generated video keeps one constant pressure. Its motion speed,
+its flow field, its unexplained change and how well one frame predicts the next stay at one
+level for seconds, where a hand-held camera, a walking subject or a gust of wind makes
+them rise and fall from one eighth of a second to the next. Each metric here is the
+coefficient of variation (standard deviation over absolute mean, ``scipy.stats.variation``)
+of one per-frame series over the span: 0 for a series that holds one value, about 1 when
+it swings as widely as its own level.
+
+These metrics are dimensionless and do not depend on the picture's size or frame rate
+beyond what the series themselves do (every series is measured on the 180 px, 8 fps
+analysis grid); the model reads them on its 1.5 s windows, and the format invariance of
+that use is checked on the common-format copies (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import variation
+
+from hypnoscope.metrics.base import MetricSpec, SignalSet
+
+FACTOR = "pressure"
+
+#: The per-frame series whose steadiness is measured, with what each one is in words.
+SERIES: dict[str, str] = {
+    "motion": "the motion speed",
+    "field_speed": "the speed of the 4x4 flow field",
+    "field_accel": "the change of the 4x4 flow field",
+    "feature_accel": "the acceleration of the 16x9 picture features",
+    "global_dx": "the camera's horizontal motion",
+    "global_dy": "the camera's vertical motion",
+    "tracked_points": "the number of points that can be tracked",
+    "frame_correlation": "the correlation of consecutive frames",
+    "change_score": "the frame-to-frame change",
+    "focus_change": "the change that motion does not explain",
+    "focus_motion_gini": "how concentrated the motion is",
+    "focus_change_gini": "how concentrated the change is",
+    "descriptor_speed": "the speed of the scene's look",
+    "surprise": "the surprise of each frame",
+    "morph": "the share of change motion does not explain",
+    "nonrigidity": "the deformation of surfaces",
+    "epipolar_residual": "the points' distance from a solid 3-D scene",
+    "interpolation_error": "the error of predicting a frame from its neighbours",
+    "occluded_share": "the share of pixels that appear or disappear",
+    "rigid_residual": "the residual of the tracked points around the camera motion",
+}
+
+#: Fewest finite values of a series in a span to measure its variation.
+MIN_VALUES = 6
+
+
+def metric_name(series: str) -> str:
+    """The metric measuring the steadiness of ``series``: ``<series>_cv``."""
+    return f"{series}_cv"
+
+
+SPECS = tuple(
+    MetricSpec(metric_name(s), "ratio", FACTOR,
+               f"coefficient of variation (standard deviation / |mean|) over the span of "
+               f"{words} (0: holds one level)")
+    for s, words in SERIES.items())
+
+
+def coefficient_of_variation(x: np.ndarray, min_values: int = MIN_VALUES) -> float:
+    """Standard deviation over absolute mean of the finite values of ``x`` (population
+    standard deviation, ``scipy.stats.variation``); 0 for a constant series, nan with fewer
+    than ``min_values`` finite values or a zero mean of a varying series."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) < min_values:
+        return float("nan")
+    if np.ptp(x) == 0:
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = abs(float(variation(x)))
+    return v if np.isfinite(v) else float("nan")
+
+
+def compute(sig: SignalSet) -> dict[str, float]:
+    return {metric_name(s): coefficient_of_variation(sig.get(s)) for s in SERIES}
