@@ -31,6 +31,8 @@ DIRECTION: dict[str, int] = {
     "motion_timescale": +1, "shot_tempo": -1,
     "tension_range": -1, "salient_events_per_minute": -1, "peak_prominence": -1,
     "build_up": -1, "release": -1, "flatness": +1,
+    # ... and frame by frame: the two series the tension curve is built from hold their level
+    "motion_cv": -1, "surprise_cv": -1,
     # wander and morph: appearance changes that motion does not explain, no straight path
     "morph_index": +1, "nonrigidity": +1, "epipolar_residual": +1, "descriptor_speed": +1,
     "descriptor_straightness": -1, "recurrence": -1,
