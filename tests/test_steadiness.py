@@ -28,6 +28,16 @@ def test_coefficient_of_variation_of_known_series():
     assert np.isnan(cv(np.array([-1.0, 1.0] * 6)))  # varies around a zero mean
 
 
+def test_coefficient_of_variation_is_scipys():
+    from scipy.stats import variation
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        x = rng.normal(rng.uniform(-3, 3), rng.uniform(0.1, 2), size=int(rng.integers(6, 40)))
+        assert steadiness.coefficient_of_variation(x) == pytest.approx(abs(variation(x)),
+                                                                       rel=1e-12)
+
+
 def test_every_steadiness_metric_is_a_spec_and_computed():
     t = np.arange(16) / 8.0
     series = {s: 1.0 + 0.1 * np.sin(t) for s in steadiness.SERIES}

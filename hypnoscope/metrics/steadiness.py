@@ -4,7 +4,7 @@ The pressure claim says generated video keeps one constant pressure. Its motion 
 its flow field, its unexplained change and how well one frame predicts the next stay at one
 level for seconds, where a hand-held camera, a walking subject or a gust of wind makes
 them rise and fall from one eighth of a second to the next. Each metric here is the
-coefficient of variation (standard deviation over absolute mean, ``scipy.stats.variation``)
+coefficient of variation (standard deviation over absolute mean, as ``scipy.stats.variation``)
 of one per-frame series over the span: 0 for a series that holds one value, about 1 when
 it swings as widely as its own level.
 
@@ -17,7 +17,6 @@ that use is checked on the common-format copies (docs/evaluation.md).
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import variation
 
 from hypnoscope.metrics.base import MetricSpec, SignalSet
 
@@ -65,17 +64,21 @@ SPECS = tuple(
 
 def coefficient_of_variation(x: np.ndarray, min_values: int = MIN_VALUES) -> float:
     """Standard deviation over absolute mean of the finite values of ``x`` (population
-    standard deviation, ``scipy.stats.variation``); 0 for a constant series, nan with fewer
-    than ``min_values`` finite values or a zero mean of a varying series."""
+    standard deviation: ``abs(scipy.stats.variation(x))``); 0 for a constant series, nan with
+    fewer than ``min_values`` finite values or a zero mean of a varying series.
+
+    Computed with NumPy directly: scipy's wrapper costs about 0.3 ms per call, and this runs
+    for 20 series on every window of every clip (tests/test_steadiness.py checks that both
+    give the same value)."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) < min_values:
         return float("nan")
-    if np.ptp(x) == 0:
+    sd = float(x.std())
+    if sd == 0:
         return 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = abs(float(variation(x)))
-    return v if np.isfinite(v) else float("nan")
+    mean = abs(float(x.mean()))
+    return sd / mean if mean > 0 else float("nan")
 
 
 def compute(sig: SignalSet) -> dict[str, float]:
