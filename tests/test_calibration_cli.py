@@ -65,6 +65,8 @@ def test_trained_model_scores_analyze(corpus, trained, tmp_path):
     model = trained
     doc = json.loads(model.read_text())
     assert doc["provenance"]["n_videos"] == 12
+    # the calibration saw every clip's common-format copies as well
+    assert doc["provenance"]["calibrated_on"] == ["native", "h264-240p-8fps", "gif-240p-8fps"]
     out = tmp_path / "a.json"
     proc = run_cli("analyze", str(clip), "--model", str(model), "--json", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -95,6 +97,7 @@ def test_evaluate_separates_known_classes_and_leaves_no_copies_behind(corpus, tm
     assert proc.returncode == 0, proc.stdout + proc.stderr
     res = json.loads(out.read_text())
     assert res["n_videos"] == 12 and res["n_sources"] == 3 and res["group_by"] == "source"
+    assert res["calibrated_on"] == ["native", "h264-240p-8fps", "gif-240p-8fps"]
     assert res["native"]["video"]["auc"] >= 0.9
     # each source holds two clips of each class: the model ranks them inside every source
     assert [r["auc"] for r in res["native"]["per_group"]] == [1.0, 1.0, 1.0]

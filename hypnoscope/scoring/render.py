@@ -82,7 +82,8 @@ def _table(title: str, head: list[str], rows: list[list[str]], left: int = 1) ->
 
 
 def evaluation_table(res: dict[str, Any]) -> Table:
-    return _table(f"evaluation: {res.get('procedure', 'leave one source out')}", HEAD,
+    return _table(f"evaluation: {res.get('procedure', 'leave one source out')}, calibrated "
+                  f"on {', '.join(res.get('calibrated_on', ['native']))}", HEAD,
                   evaluation_rows(res), left=2)
 
 
@@ -182,7 +183,8 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
         f"{res['n_videos']} labelled videos from {res['n_sources']} sources{groups}, "
         f"model windows of "
         f"{res['window_s']:g} s; predictions: "
-        f"{res.get('procedure', 'leave one source out')}).",
+        f"{res.get('procedure', 'leave one source out')}; calibrated on "
+        f"{', '.join(res.get('calibrated_on', ['native']))}).",
         "",
         _md_table(HEAD, evaluation_rows(res)),
         "",
