@@ -95,15 +95,16 @@ def train(db: str | Path, out: str | Path, *, C: float | None = None, group_by: 
     check_group_column(records, group_by)
     table = table_of(records, group_by)
     everything = table_of(records, group_by, features=list(metric_specs()))
-    copy_tables = {}
+    copy_tables, copy_failures = {}, {}
     if copies:
-        for name, (recs, _failed) in common_format_records(records, work, workers,
-                                                           on_progress).items():
+        for name, (recs, failed) in common_format_records(records, work, workers,
+                                                          on_progress).items():
             copy_tables[name] = table_of(recs, group_by, features=table.features)
+            copy_failures[name] = failed
     model = fit_model(table, reference_table=everything, C=C, copies=copy_tables,
                       provenance={
         "name": Path(out).stem, "hypnoscope_version": __version__, "database": str(db),
-        "command": command, "group_by": group_by,
+        "command": command, "group_by": group_by, "copies_failed": copy_failures,
         "labels": {lab: sum(1 for r in records if r.label == lab)
                    for lab in sorted({r.label for r in records})},
     })
