@@ -26,7 +26,8 @@ ABS_TOL = {"tension units": 0.1, "0..1": 0.05, "s": 0.1, "descriptor units / s":
 SHAPE_TOL = {"climax_position": 0.05, "build_up": 0.1, "release": 0.1}
 SHAPE_CLIPS = {"climax_position": {"event", "arc"}, "build_up": {"arc"}, "release": {"arc"}}
 REL_TOL = 0.10
-STEADINESS = {steadiness.metric_name(s) for s in steadiness.SERIES}
+STEADINESS = {steadiness.metric_name(s, stat) for s in steadiness.SERIES
+              for stat in steadiness.STATISTICS}
 
 #: clip builder, its keyword arguments, and the factors it is checked on.
 CLIPS = {

@@ -404,6 +404,9 @@ def test_terminal_summary_shows_verdict_and_curves(analyses):
     out = console.export_text()
     assert "AI-likeness" in out and "91 %" in out and "78 / 100" in out
     assert "no cut in 4.0 s" in out and "fluidity" in out
+    # the forty steadiness metrics are left to the JSON and HTML reports, and said so
+    assert "motion_cv" in a.metrics and "motion_cv" not in out
+    assert "+ 40 steadiness metrics" in out and "morph_index" in out
 
 
 # -- in a real browser --------------------------------------------------------------------

@@ -38,12 +38,27 @@ def test_coefficient_of_variation_is_scipys():
                                                                        rel=1e-12)
 
 
+def test_relative_jitter_of_known_series():
+    jit = steadiness.relative_jitter
+    assert jit(np.full(12, 3.0)) == 0.0
+    assert jit(np.linspace(1.0, 5.0, 12)) == pytest.approx(0.0, abs=1e-12)  # a steady ramp
+    # a level of 2 with +-0.1 alternating frame to frame: second differences of 0.4
+    x = 2.0 + 0.1 * np.array([1, -1] * 6)
+    assert jit(x) == pytest.approx(0.4 / 2.0, rel=0.06)
+    assert jit(-x) == pytest.approx(jit(x))
+    assert np.isnan(jit(x[:5]))
+    # the same swing, slow (one period in the span) instead of frame to frame: far less
+    slow = 2.0 + 0.1 * np.sin(2 * np.pi * np.arange(12) / 12)
+    assert jit(slow) < jit(x) / 5
+
+
 def test_every_steadiness_metric_is_a_spec_and_computed():
     t = np.arange(16) / 8.0
     series = {s: 1.0 + 0.1 * np.sin(t) for s in steadiness.SERIES}
     out = steadiness.compute(SignalSet(t=t, series=series, start=0.0, end=2.0))
     specs = metric_specs()
-    assert set(out) == {steadiness.metric_name(s) for s in steadiness.SERIES}
+    assert set(out) == {steadiness.metric_name(s, stat) for s in steadiness.SERIES
+                        for stat in steadiness.STATISTICS}
     assert all(name in specs and specs[name].factor == "pressure" for name in out)
     assert all(0 < v < 0.1 for v in out.values())
 
@@ -99,7 +114,8 @@ def surging_variants(tmp_path_factory):
             for i, (k, (fr, fps)) in enumerate(variants.items())}
 
 
-@pytest.mark.parametrize("name", ["motion_cv", "field_speed_cv", "global_dx_cv"])
+@pytest.mark.parametrize("name", ["motion_cv", "field_speed_cv", "global_dx_cv",
+                                  "motion_jitter", "global_dx_jitter"])
 def test_steadiness_does_not_depend_on_rate_or_size(surging_variants, name):
     ref = surging_variants["30fps 360px"][name]
     for variant, metrics in surging_variants.items():

@@ -2,8 +2,8 @@
 
 Each factor has one module (``fluidity``, ``pace``, ...) holding its ``SPECS`` (name, unit,
 meaning) and a ``compute(SignalSet) -> dict`` function. To find where a metric is computed,
-open the module of its factor; a name ending in ``_cv`` (a series' coefficient of
-variation) is in ``steadiness``.
+open the module of its factor; a name ending in ``_cv`` or ``_jitter`` (how a series varies
+within the span) is in ``steadiness``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ level for seconds, where a hand-held camera, a walking subject or a gust of wind
 them rise and fall from one eighth of a second to the next. Each metric here is the
 coefficient of variation (standard deviation over absolute mean, as ``scipy.stats.variation``)
 of one per-frame series over the span: 0 for a series that holds one value, about 1 when
-it swings as widely as its own level.
+it swings as widely as its own level; and its relative jitter (``<series>_jitter``): the
+median size of its frame-to-frame second difference against its median level, 0 for a
+series that holds or changes at a steady rate, large when it jerks from frame to frame.
 
 These metrics are dimensionless and do not depend on the picture's size or frame rate
 beyond what the series themselves do (every series is measured on the 180 px, 8 fps
@@ -50,16 +52,24 @@ SERIES: dict[str, str] = {
 MIN_VALUES = 6
 
 
-def metric_name(series: str) -> str:
-    """The metric measuring the steadiness of ``series``: ``<series>_cv``."""
-    return f"{series}_cv"
+def metric_name(series: str, statistic: str = "cv") -> str:
+    """The metric measuring the steadiness of ``series`` by ``statistic``:
+    ``<series>_cv`` (coefficient of variation) or ``<series>_jitter``."""
+    return f"{series}_{statistic}"
 
+
+#: The two statistics, with what each says in words.
+STATISTICS = {"cv": "variation over time", "jitter": "frame-to-frame jitter"}
 
 SPECS = tuple(
-    MetricSpec(metric_name(s), "ratio", FACTOR,
-               f"coefficient of variation (standard deviation / |mean|) over the span of "
-               f"{words} (0: holds one level)")
-    for s, words in SERIES.items())
+    spec for s, words in SERIES.items() for spec in (
+        MetricSpec(metric_name(s, "cv"), "ratio", FACTOR,
+                   f"coefficient of variation (standard deviation / |mean|) over the span of "
+                   f"{words} (0: holds one level)"),
+        MetricSpec(metric_name(s, "jitter"), "ratio", FACTOR,
+                   f"median absolute second difference between consecutive frames of "
+                   f"{words}, over its median absolute level (0: holds or changes at a "
+                   f"steady rate)")))
 
 
 def coefficient_of_variation(x: np.ndarray, min_values: int = MIN_VALUES) -> float:
@@ -81,5 +91,26 @@ def coefficient_of_variation(x: np.ndarray, min_values: int = MIN_VALUES) -> flo
     return sd / mean if mean > 0 else float("nan")
 
 
+def relative_jitter(x: np.ndarray, min_values: int = MIN_VALUES) -> float:
+    """Median absolute second difference of the finite values of ``x`` (in order) over
+    their median absolute value: how much the series jerks from one frame to the next
+    against its level (a constant or a steady ramp: 0). nan with fewer than ``min_values``
+    finite values, or a zero level under a series that moves."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) < min_values:
+        return float("nan")
+    jerk = float(np.median(np.abs(np.diff(x, 2))))
+    if jerk == 0:
+        return 0.0
+    level = float(np.median(np.abs(x)))
+    return jerk / level if level > 0 else float("nan")
+
+
 def compute(sig: SignalSet) -> dict[str, float]:
-    return {metric_name(s): coefficient_of_variation(sig.get(s)) for s in SERIES}
+    out = {}
+    for s in SERIES:
+        x = sig.get(s)
+        out[metric_name(s, "cv")] = coefficient_of_variation(x)
+        out[metric_name(s, "jitter")] = relative_jitter(x)
+    return out

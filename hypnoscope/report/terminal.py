@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hypnoscope.analysis import Analysis
-from hypnoscope.metrics import metric_specs
+from hypnoscope.metrics import metric_specs, steadiness
 from hypnoscope.report.curves import CURVES, TENSION
 from hypnoscope.report.numbers import fmt  # noqa: F401 - the reports' number format
 from hypnoscope.report.paths import path_text
@@ -142,6 +142,16 @@ def transition_text(a: Analysis, limit: int = 6) -> str:
     return f"{len(items)}: " + ", ".join(items[:limit]) + more
 
 
+def terminal_metrics(names: Sequence[str]) -> tuple[list[str], int]:
+    """The metrics the terminal tables list, and how many steadiness metrics they leave to
+    the JSON and HTML reports (forty coefficients of variation and jitters would bury the
+    factors' own metrics)."""
+    hidden = {steadiness.metric_name(s, stat) for s in steadiness.SERIES
+              for stat in steadiness.STATISTICS}
+    shown = [n for n in names if n not in hidden]
+    return shown, len(names) - len(shown)
+
+
 def analysis_panel(a: Analysis) -> Group:
     """A summary of one analysis: verdict, source facts, cuts and curves, then metrics
     grouped by factor."""
@@ -168,12 +178,15 @@ def analysis_panel(a: Analysis) -> Group:
     metrics.add_column("value", justify="right")
     metrics.add_column("unit", style="dim")
     last = None
-    for name, value in a.metrics.items():
+    shown, hidden = terminal_metrics(list(a.metrics))
+    for name in shown:
         spec = specs.get(name)
         factor = spec.factor if spec else ""
-        metrics.add_row(factor if factor != last else "", name, fmt(value),
+        metrics.add_row(factor if factor != last else "", name, fmt(a.metrics[name]),
                         spec.unit if spec else "")
         last = factor
+    if hidden:
+        metrics.add_row("", f"+ {hidden} steadiness metrics", "in --json and --html", "")
     title = Text(path_text(a.source.path), style="bold")
     return Group(title, verdict_panel(verdict_of(a.extras)), facts, metrics)
 
@@ -206,7 +219,7 @@ def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Tabl
             t.add_row("", next(n for n in names if n),
                       *[shared_spark(a.series[n], curve.y_floor, 16) if n else ""
                         for a, n in zip(analyses, names, strict=True)], "")
-    keys = list(dict.fromkeys(k for a in analyses for k in a.metrics))
+    keys, hidden = terminal_metrics(list(dict.fromkeys(k for a in analyses for k in a.metrics)))
     last = None
     for k in keys:
         spec = specs.get(k)
@@ -215,6 +228,9 @@ def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Tabl
                   *[fmt(a.metrics.get(k, float("nan"))) for a in analyses],
                   spec.unit if spec else "")
         last = factor
+    if hidden:
+        t.add_row("", f"+ {hidden} steadiness metrics", *["–" for _ in analyses],
+                  "in --json / --html")
     return t
 
 

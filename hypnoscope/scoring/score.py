@@ -67,8 +67,9 @@ PLAIN_NAMES = {
     "motion_gini": "motion concentrated in one place",
     "change_gini": "change concentrated in one place",
     "focus_persistence": "time the focus of motion stays put",
-    **{steadiness.metric_name(s): f"variation over time of {words}"
-       for s, words in steadiness.SERIES.items()},
+    **{steadiness.metric_name(s, stat): f"{said} of {words}"
+       for s, words in steadiness.SERIES.items()
+       for stat, said in steadiness.STATISTICS.items()},
 }
 
 
