@@ -26,8 +26,6 @@ ABS_TOL = {"tension units": 0.1, "0..1": 0.05, "s": 0.1, "descriptor units / s":
 SHAPE_TOL = {"climax_position": 0.05, "build_up": 0.1, "release": 0.1}
 SHAPE_CLIPS = {"climax_position": {"event", "arc"}, "build_up": {"arc"}, "release": {"arc"}}
 REL_TOL = 0.10
-STEADINESS = {steadiness.metric_name(s, stat) for s in steadiness.SERIES
-              for stat in steadiness.STATISTICS}
 
 #: clip builder, its keyword arguments, and the factors it is checked on.
 CLIPS = {
@@ -74,7 +72,7 @@ def test_metrics_do_not_depend_on_rate_or_size(measured, clip):
     for name, spec in specs.items():
         # steadiness metrics are checked in tests/test_steadiness.py, on the series that
         # hold a level in the clip (the vertical motion of a horizontal pan has none)
-        if spec.factor not in factors or name in STEADINESS:
+        if spec.factor not in factors or name in steadiness.NAMES:
             continue
         if name in SHAPE_TOL and clip not in SHAPE_CLIPS[name]:
             continue

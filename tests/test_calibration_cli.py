@@ -199,3 +199,13 @@ def test_evaluate_judges_a_given_model_as_it_is(corpus, trained, tmp_path):
     # a given model is never refitted, so there is no curve to draw
     proc = run_cli("evaluate", "--db", corpus[0], "--model", trained, "--learning-curve")
     assert proc.returncode == 1 and "cannot judge a given model" in proc.stderr
+
+
+def test_a_copy_that_fails_is_one_line_naming_the_file(capsys):
+    from hypnoscope.cli.scoring import _copy_failures
+
+    _copy_failures({"gif-240p-8fps": ["clips/b.mp4: Invalid data found\nwhen processing input"],
+                    "h264-240p-8fps": []})
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["gif-240p-8fps copy skipped: clips/b.mp4: Invalid data found when "
+                   "processing input"]

@@ -57,8 +57,9 @@ def test_every_steadiness_metric_is_a_spec_and_computed():
     series = {s: 1.0 + 0.1 * np.sin(t) for s in steadiness.SERIES}
     out = steadiness.compute(SignalSet(t=t, series=series, start=0.0, end=2.0))
     specs = metric_specs()
-    assert set(out) == {steadiness.metric_name(s, stat) for s in steadiness.SERIES
-                        for stat in steadiness.STATISTICS}
+    assert set(out) == steadiness.NAMES == {steadiness.metric_name(s, stat)
+                                            for s in steadiness.SERIES
+                                            for stat in steadiness.STATISTICS}
     assert all(name in specs and specs[name].factor == "pressure" for name in out)
     assert all(0 < v < 0.1 for v in out.values())
 

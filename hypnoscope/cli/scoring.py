@@ -72,10 +72,19 @@ def train_cmd(
     except (ValueError, FileNotFoundError) as e:
         _fail(_db_error(db, e))
     p = model.provenance
+    _copy_failures(p.get("copies_failed") or {})
     console.print(f"wrote {path_text(out)}: {len(model.features)} features, "
                   f"{p['n_videos']} videos, {p['n_windows']} windows, {p['n_sources']} "
                   f"sources; calibrated on {', '.join(p['calibrated_on'])}",
                   markup=False, highlight=False)
+
+
+def _copy_failures(failed: dict[str, list[str]]) -> None:
+    """One line on stderr per common-format copy that could not be made or analyzed
+    (``failed``: format name -> 'path: cause' lines); the run goes on without it."""
+    for fmt, lines in failed.items():
+        for line in lines:
+            one_line(f"{fmt} copy skipped: {line}")
 
 
 @contextmanager
@@ -147,6 +156,8 @@ def evaluate_cmd(
                            learning_curve=learning_curve, model=_judged_model(model))
         except (ValueError, FileNotFoundError) as e:
             _fail(_db_error(db, e))
+    _copy_failures({fmt: block.get("failed") or []
+                    for fmt, block in (res.get("transcoded") or {}).items()})
     console.print(evaluation_table(res))
     if res.get("transcoded"):
         console.print(copy_difference_table(res))

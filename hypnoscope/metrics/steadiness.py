@@ -72,6 +72,17 @@ SPECS = tuple(
                    f"steady rate)")))
 
 
+#: The names of every steadiness metric.
+NAMES = frozenset(spec.name for spec in SPECS)
+
+
+def _finite(x: np.ndarray, min_values: int) -> np.ndarray | None:
+    """The finite values of ``x`` in order, None when there are fewer than ``min_values``."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    return x if len(x) >= min_values else None
+
+
 def coefficient_of_variation(x: np.ndarray, min_values: int = MIN_VALUES) -> float:
     """Standard deviation over absolute mean of the finite values of ``x`` (population
     standard deviation: ``abs(scipy.stats.variation(x))``); 0 for a constant series, nan with
@@ -80,9 +91,8 @@ def coefficient_of_variation(x: np.ndarray, min_values: int = MIN_VALUES) -> flo
     Computed with NumPy directly: scipy's wrapper costs about 0.3 ms per call, and this runs
     for 20 series on every window of every clip (tests/test_steadiness.py checks that both
     give the same value)."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    if len(x) < min_values:
+    x = _finite(x, min_values)
+    if x is None:
         return float("nan")
     sd = float(x.std())
     if sd == 0:
@@ -96,9 +106,8 @@ def relative_jitter(x: np.ndarray, min_values: int = MIN_VALUES) -> float:
     their median absolute value: how much the series jerks from one frame to the next
     against its level (a constant or a steady ramp: 0). nan with fewer than ``min_values``
     finite values, or a zero level under a series that moves."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    if len(x) < min_values:
+    x = _finite(x, min_values)
+    if x is None:
         return float("nan")
     jerk = float(np.median(np.abs(np.diff(x, 2))))
     if jerk == 0:

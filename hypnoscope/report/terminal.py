@@ -146,9 +146,7 @@ def terminal_metrics(names: Sequence[str]) -> tuple[list[str], int]:
     """The metrics the terminal tables list, and how many steadiness metrics they leave to
     the JSON and HTML reports (forty coefficients of variation and jitters would bury the
     factors' own metrics)."""
-    hidden = {steadiness.metric_name(s, stat) for s in steadiness.SERIES
-              for stat in steadiness.STATISTICS}
-    shown = [n for n in names if n not in hidden]
+    shown = [n for n in names if n not in steadiness.NAMES]
     return shown, len(names) - len(shown)
 
 
