@@ -61,6 +61,24 @@ def test_scenes_writes_csv_otio_and_json(edited, tmp_path):
     assert [m.name for m in track.markers] == ["fade_through_black"]
 
 
+def test_scenes_leads_with_the_verdict_and_cuts_only_finds_the_same_shots(edited, tmp_path):
+    path, _ = edited
+    full = run_cli("scenes", path, "--json", tmp_path / "full.json")
+    fast = run_cli("scenes", path, "--cuts-only", "--json", tmp_path / "fast.json")
+    assert full.returncode == 0 and fast.returncode == 0, full.stderr + fast.stderr
+    # the verdict comes before the shot list; --cuts-only has none
+    out = full.stdout
+    assert "AI-likeness" in out and out.index("AI-likeness") < out.index("starts with")
+    assert "AI-likeness" not in fast.stdout
+    doc, quick = (json.loads((tmp_path / n).read_text()) for n in ("full.json", "fast.json"))
+    assert list(doc)[:2] == ["video", "scores"] and "scores" not in quick
+    assert 0.0 <= doc["scores"]["ai_likeness"] <= 1.0
+    assert 0.0 <= doc["scores"]["hypnotic_index"] <= 100.0
+    # the whole analysis runs the same shot detector: the same shots, frame for frame
+    for key in ("cuts", "transitions", "scenes", "frames"):
+        assert doc[key] == quick[key], key
+
+
 def test_scenes_bad_file_one_line_and_nothing_written(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video at all")
