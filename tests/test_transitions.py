@@ -85,3 +85,20 @@ def test_a_slow_morph_over_the_whole_clip_is_no_dissolve(analyse):
     a = analyse("morph", synth.hypnotic_clip(seconds=4, fps=FPS, height=180, width=320))
     assert a.events["transitions"] == [] and a.events["cuts"] == []
     assert a.extras["shots"]["transitions"] == []
+
+
+@pytest.mark.xfail(strict=True, reason="known limit (docs/metrics.md, transitions_per_minute): "
+                   "the blend is fitted to the two fixed ends, and shots that move this fast "
+                   "leave a residual no motion-free blend can explain")
+def test_dissolve_between_two_fast_pans(analyse):
+    """A 1 s dissolve between two shots that pan fast (4 px a frame at 24 fps, a third of the
+    frame width a second, in opposite directions) is one transition over its frames; each
+    shot alone is none (``test_motion_and_flicker_are_not_transitions``)."""
+    ca = synth.texture(180, 320 + 400, seed=1, scale=4.0)
+    cb = synth.texture(180, 320 + 400, seed=2, scale=4.0, saturation=0.5)
+    a = analyse("fastdissolve", synth.cross_dissolve(
+        synth.pan(ca, 72, 4.0), synth.pan(cb, 72, -4.0, x0=400 - 1), 24))  # 2.0 s to 3.0 s
+    assert a.events["cuts"] == []
+    assert len(a.events["transitions"]) == 1
+    assert a.events["transitions"][0] == pytest.approx(2.0, abs=2 * STEP)
+    assert a.events["transition_ends"][0] == pytest.approx(3.0, abs=2 * STEP)
