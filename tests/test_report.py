@@ -207,6 +207,7 @@ def test_verdict_shown_when_scores_exist(analyses):
     text = "".join(parse(html).text)
     assert "Not calibrated yet" not in text
     assert "AI-likeness" in text and "91" in text and "78" in text
+    assert "looks generated" in text
     assert "<i>tension</i> curve flat & even" in text  # a reason, escaped
     assert "<i>tension</i>" not in html
     assert text.index("fluidity") < text.index("pace")  # the thesis's order
@@ -214,6 +215,20 @@ def test_verdict_shown_when_scores_exist(analyses):
     a.extras["scores"] = {"status": "insufficient", "reason": "shorter than one window"}
     text = "".join(parse(render_clip_report(a)).text)
     assert "insufficient" in text and "shorter than one window" in text
+
+
+def test_verdict_words_follow_the_calibrated_probability():
+    from hypnoscope.report.verdict import VERDICT_WORDS, verdict_word
+
+    assert verdict_word(0.91) == "looks generated" and verdict_word(0.8) == "looks generated"
+    assert verdict_word(0.79) == "probably generated"
+    assert verdict_word(0.52) == verdict_word(0.48) == "undecided"
+    assert verdict_word(0.3) == "probably camera or hand-made"
+    assert verdict_word(0.0).startswith("looks like camera") and verdict_word(float("nan")) == ""
+    # bands from high to low, each word once, covering 0..1
+    lows = [low for low, _ in VERDICT_WORDS]
+    assert lows == sorted(lows, reverse=True) and lows[-1] == 0.0
+    assert len({w for _, w in VERDICT_WORDS}) == len(VERDICT_WORDS)
 
 
 def test_round_trip_through_json_renders_the_same_page(analyses):
@@ -403,6 +418,7 @@ def test_terminal_summary_shows_verdict_and_curves(analyses):
     print_analysis(a, console)
     out = console.export_text()
     assert "AI-likeness" in out and "91 %" in out and "78 / 100" in out
+    assert "91 % looks generated" in " ".join(out.split())
     assert "no cut in 4.0 s" in out and "fluidity" in out
     # the forty steadiness metrics are left to the JSON and HTML reports, and said so
     assert "motion_cv" in a.metrics and "motion_cv" not in out

@@ -165,7 +165,7 @@ def _verdict_view(v: Verdict | None) -> dict[str, Any] | None:
         return None
     return {
         "calibrated": v.calibrated, "status": v.status, "reason": v.reason, "model": v.model,
-        "ai": v.ai_likeness, "ai_pct": 100 * _clip01(v.ai_likeness),
+        "ai": v.ai_likeness, "ai_pct": 100 * _clip01(v.ai_likeness), "word": v.word,
         "hyp": v.hypnotic_index, "hyp_pct": 100 * _clip01(v.hypnotic_index / 100.0),
         "reasons": list(v.reasons),
         "factors": [{"name": f.name, "meaning": FACTOR_MEANING.get(f.name, ""),

@@ -92,12 +92,13 @@ def verdict_panel(v: Verdict | None) -> Group:
     head.add_column(style="bold")
     head.add_column()
     head.add_column(justify="right")
+    head.add_column(style="bold")
     if math.isfinite(v.ai_likeness):
         head.add_row("AI-likeness", Text(meter(v.ai_likeness), style="dark_orange"),
-                     f"{100 * v.ai_likeness:.0f} %")
+                     f"{100 * v.ai_likeness:.0f} %", v.word)
     if math.isfinite(v.hypnotic_index):
         head.add_row("hypnotic index", Text(meter(v.hypnotic_index / 100), style="magenta"),
-                     f"{v.hypnotic_index:.0f} / 100")
+                     f"{v.hypnotic_index:.0f} / 100", "")
     parts: list = [head]
     for r in v.reasons:
         parts.append(Text("  • " + r))

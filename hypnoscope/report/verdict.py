@@ -39,6 +39,27 @@ FACTOR_MEANING = {
 }
 
 
+#: Words for the calibrated AI-likeness (0..1), each with the lowest value it covers. The
+#: probability is calibrated, so the words follow what was observed out of family
+#: (docs/evaluation.md, reliability table): the number stays the verdict, the word says how
+#: decided it is.
+VERDICT_WORDS: tuple[tuple[float, str], ...] = (
+    (0.8, "looks generated"),
+    (0.6, "probably generated"),
+    (0.4, "undecided"),
+    (0.2, "probably camera or hand-made"),
+    (0.0, "looks like camera or hand-made footage"),
+)
+
+
+def verdict_word(ai_likeness: float) -> str:
+    """The words for a calibrated AI-likeness (0..1) from :data:`VERDICT_WORDS`; "" for a
+    missing (nan) value."""
+    if not math.isfinite(ai_likeness):
+        return ""
+    return next(word for low, word in VERDICT_WORDS if ai_likeness >= low)
+
+
 @dataclass(frozen=True)
 class FactorScore:
     """One factor's value and its percentiles (0..100) among camera and AI footage."""
@@ -60,6 +81,11 @@ class Verdict:
     status: str = "ok"
     reason: str = ""
     model: str = ""
+
+    @property
+    def word(self) -> str:
+        """How decided the AI-likeness is, in words (:func:`verdict_word`)."""
+        return verdict_word(self.ai_likeness)
 
     @property
     def calibrated(self) -> bool:
