@@ -80,5 +80,8 @@ def test_demo_shows_the_contrast(tmp_path):
         head = r.stdout[:r.stdout.index("duration")]
         assert f"{100 * hyp['scores']['ai_likeness']:.0f} %" in head
         assert "AI-likeness" in head and "hypnotic index" in head
+        from hypnoscope.report.verdict import verdict_word
+
+        assert verdict_word(hyp["scores"]["ai_likeness"]) in " ".join(head.split())
     if model is not None and model.hypnotic:  # the fitted index tells the two apart
         assert hyp["scores"]["hypnotic_index"] - cam["scores"]["hypnotic_index"] >= 30

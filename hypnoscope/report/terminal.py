@@ -209,6 +209,9 @@ def comparison_table(analyses: Sequence[Analysis], names: Sequence[str]) -> Tabl
             t.add_row("verdict" if key == "ai_likeness" else "", label,
                       *[text(x) if math.isfinite(x) else "–" for x in values], unit,
                       style="bold")
+            if key == "ai_likeness":
+                t.add_row("", "in words", *[v.word if v is not None else "–"
+                                            for v in verdicts], "", style="bold")
         t.add_section()
     t.add_row("", "duration", *[f"{a.source.duration_s:.2f}" for a in analyses], "s")
     t.add_row("", "cuts", *[str(len(a.cuts)) for a in analyses], "")

@@ -48,7 +48,7 @@ VERDICT_WORDS: tuple[tuple[float, str], ...] = (
     (0.6, "probably generated"),
     (0.4, "undecided"),
     (0.2, "probably camera or hand-made"),
-    (0.0, "looks like camera or hand-made footage"),
+    (0.0, "looks camera or hand-made"),
 )
 
 
