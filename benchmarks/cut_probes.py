@@ -4,11 +4,13 @@ Each probe joins shots cut from different single-shot camera clips of the corpus
 cuts, cross-dissolves (0.5-1.2 s) and fades through black, at one of several frame rates,
 codecs and sizes; some shots carry a camera flash (two over-exposed frames). The truth is
 kept in native frame indices of the probe. Probes are written once into a folder and
-reused (their names carry :data:`GENERATOR`: change it when the recipe changes).
+reused; their names carry :data:`GENERATOR`, a digest of this file, so a changed recipe
+writes new probes instead of reading stale ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -19,7 +21,8 @@ import av
 import cv2
 import numpy as np
 
-GENERATOR = "p3"
+#: Names the probes after the recipe that made them (any edit of this file makes new ones).
+GENERATOR = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:8]
 
 #: Single-shot camera clips of the corpus (``real/``; FFmpeg's scene score finds no event in
 #: any of them), of varied content and motion: handheld, driving, dancing, sport, static.
