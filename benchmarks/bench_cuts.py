@@ -2,7 +2,7 @@
 same run.
 
     python benchmarks/bench_cuts.py [--dir DIR] [--corpus DIR] [--n 8] [--fps 8]
-        [--first-seed 0] [--quiet]
+        [--first-seed 0] [--sets 1] [--quiet]
 
 Needs the ``bench`` extra (``pip install .[bench]``: PySceneDetect in its headless OpenCV
 build) and the corpus (``../shared/corpus``; nothing runs without it).
@@ -294,6 +294,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--first-seed", type=int, default=0,
                     help="seed of the first probe (default 0; another value builds another "
                          "set of probes, e.g. 10)")
+    ap.add_argument("--sets", type=int, default=1,
+                    help="number of probe sets, pooled in one tally (default 1; set k starts "
+                         "at seed first-seed + 10 k: --sets 3 gives seeds 0-9, 10-19 and 20-29)")
     ap.add_argument("--single", type=int, default=None,
                     help="at most this many single-shot clips (default all; 0: none)")
     ap.add_argument("--quiet", action="store_true", help="only the summary")
@@ -307,7 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         sys.exit("PySceneDetect is missing: pip install .[bench]")
     corpus = corpus_dir(args.corpus)
-    probes = probe_set(Path(args.dir), corpus / "real", args.n, args.first_seed)
+    probes = [p for k in range(max(1, args.sets))
+              for p in probe_set(Path(args.dir), corpus / "real", args.n,
+                                 args.first_seed + 10 * k)]
     edited = edited_set(corpus)
     if not probes and not edited:
         sys.exit(f"no corpus at {corpus}: nothing to measure")
