@@ -66,8 +66,10 @@ def commands(path: Path) -> dict[str, list[str]]:
     if scenedetect:
         cmds["pyscenedetect"] = [scenedetect, "-q", "-i", str(path), "detect-adaptive"]
     hyp = shutil.which("hypnoscope", path=str(bindir)) or shutil.which("hypnoscope")
-    cmds["hypnoscope"] = ([hyp] if hyp else [sys.executable, "-m", "hypnoscope"]) + [
-        "analyze", "--quiet", str(path)]
+    base = [hyp] if hyp else [sys.executable, "-m", "hypnoscope"]
+    cmds["hypnoscope"] = base + ["analyze", "--quiet", str(path)]
+    # the like-for-like comparison with PySceneDetect: the shot list alone, no verdict
+    cmds["scenes"] = base + ["scenes", "--cuts-only", "--quiet", str(path)]
     return cmds
 
 
@@ -112,7 +114,8 @@ def bench(path: Path, repeat: int) -> None:
     print(f"\n{path}  ({desc})")
     print(f"  medians of {repeat} alternated runs     wall s   CPU s   peak RSS MB")
     label = {"decode": f"decode only ({ref_how})", "pyscenedetect": "PySceneDetect "
-             "detect-adaptive", "hypnoscope": "hypnoscope analyze --quiet"}
+             "detect-adaptive", "hypnoscope": "hypnoscope analyze --quiet",
+             "scenes": "hypnoscope scenes --cuts-only --quiet (shots only)"}
     for k, (w, c, m) in med.items():
         print(f"  {label[k]:60s} {w:7.2f} {c:7.2f} {m:8.0f}")
     floor = own_peak_mb()
@@ -127,6 +130,9 @@ def bench(path: Path, repeat: int) -> None:
         sw, sc, _ = med["pyscenedetect"]
         print(f"  hypnoscope / PySceneDetect:  wall {hw / sw:5.2f}   CPU {hc / sc:5.2f}   "
               f"(target: wall < 1.0)")
+        cw, cc, _ = med["scenes"]
+        print(f"  scenes --cuts-only / PySceneDetect: wall {cw / sw:5.2f}   CPU {cc / sc:5.2f}"
+              f"   (shots against shots)")
     # in a child process, so that this one stays small (see child())
     print(child("--shares", str(path)), end="")
 
