@@ -12,6 +12,8 @@ alternating, ``repeat`` times each:
 - ``scenedetect -i F detect-adaptive`` (PySceneDetect, cuts only, its default OpenCV
   backend; ``pip install .[bench]``),
 - ``hypnoscope analyze --quiet F`` (the whole model, start-up included),
+- ``hypnoscope scenes --cuts-only --quiet F`` (the shot list alone, like for like with
+  PySceneDetect),
 
 and prints the medians of each command's wall time, CPU time (user + system, all threads)
 and peak RSS, with hypnoscope's ratios to the other two measured in the same run. Then the
