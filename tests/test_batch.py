@@ -103,15 +103,19 @@ def test_batch_stores_good_and_records_bad(corpus, first_run):
     labels = dict(rows(db, "SELECT file_name, label FROM videos WHERE status = 'ok'"))
     assert labels == {p.name: p.parent.name for p in good_files(corpus)}
     # each analyzed file's line leads with its verdict, the summary counts the verdicts
+    from hypnoscope.report.verdict import verdict_word
     from hypnoscope.scoring.model import load_default_model
 
     if load_default_model() is not None:
         docs = dict(rows(db, "SELECT path, document FROM videos WHERE status = 'ok'"))
         for path, doc in docs.items():
             p = json.loads(doc)["scores"]["ai_likeness"]
-            assert f"ok AI-likeness {100 * p:.0f} % {path}" in proc.stdout
+            assert f"ok AI-likeness {100 * p:.0f} % ({verdict_word(p)}) {path}" in proc.stdout
         called = sum(json.loads(d)["scores"]["ai_likeness"] >= 0.5 for d in docs.values())
         assert f"verdict: {called} of {len(docs)} analyzed called generated" in proc.stdout
+        undecided = sum(0.4 <= json.loads(d)["scores"]["ai_likeness"] < 0.6
+                        for d in docs.values())
+        assert f"; {undecided} undecided (40-60 %)" in proc.stdout
 
 
 def test_stored_values_are_the_analysis(corpus, first_run):

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from hypnoscope.batch.run import BatchOptions, BatchSummary, Reporter, ai_likeness_of
 from hypnoscope.report.paths import path_text, plain_text
+from hypnoscope.report.verdict import UNDECIDED, verdict_word
 from hypnoscope.scoring.model import THRESHOLD
 
 
@@ -107,7 +108,8 @@ class PlainReporter(Reporter):
         if status == "ok":
             facts = (result or {}).get("source") or {}
             p = ai_likeness_of(result)
-            verdict = f"AI-likeness {100 * p:.0f} % " if p is not None else ""
+            verdict = (f"AI-likeness {100 * p:.0f} % ({verdict_word(p)}) " if p is not None
+                       else "")
             self._line(f"{n} ok {verdict}{path} ({facts.get('frames_decoded', 0)} frames, "
                        f"{(result or {}).get('elapsed_s', 0.0):.2f} s)")
         elif status == "failed":
@@ -136,8 +138,10 @@ def print_summary(s: BatchSummary, console: Console) -> None:
     console.print(Text(head, style="bold"))
     if s.ai_likeness:
         p = np.asarray(s.ai_likeness)
+        undecided = int(sum(verdict_word(float(x)) == UNDECIDED for x in p))
         console.print(Text(f"verdict: {int((p >= THRESHOLD).sum())} of {len(p)} analyzed "
-                           f"called generated (AI-likeness >= {100 * THRESHOLD:.0f} %); median "
+                           f"called generated (AI-likeness >= {100 * THRESHOLD:.0f} %); "
+                           f"{undecided} {UNDECIDED} (40-60 %); median "
                            f"AI-likeness "
                            f"{100 * float(np.median(p)):.0f} %", style="bold"))
     console.print(rate_line(s))

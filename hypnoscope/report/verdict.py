@@ -43,10 +43,11 @@ FACTOR_MEANING = {
 #: probability is calibrated, so the words follow what was observed out of family
 #: (docs/evaluation.md, reliability table): the number stays the verdict, the word says how
 #: decided it is.
+UNDECIDED = "undecided"
 VERDICT_WORDS: tuple[tuple[float, str], ...] = (
     (0.8, "looks generated"),
     (0.6, "probably generated"),
-    (0.4, "undecided"),
+    (0.4, UNDECIDED),
     (0.2, "probably camera or hand-made"),
     (0.0, "looks camera or hand-made"),
 )
