@@ -136,6 +136,10 @@ def test_corpus_lists_every_file_with_status(server):
     for name in ("drift0.mp4", "pan1.mp4", "pan2.mp4", "tagged.mp4", "broken.mp4"):
         assert name in html
     assert "failed (video)" in html
+    from hypnoscope.report.verdict import VERDICT_WORDS
+
+    if 'class="ai"' in html:  # scored clips say how decided their verdict is, on hover
+        assert any(f'title="{word}"' in html for _, word in VERDICT_WORDS)
     assert "Content-Security-Policy" in {k.title(): v for k, v in headers.items()} \
         or "content-security-policy" in headers
     assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in html

@@ -31,6 +31,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from hypnoscope._version import __version__
+from hypnoscope.report.verdict import verdict_word
 from hypnoscope.web.catalog import COLUMNS, FACTORS, Catalog, parse_query
 from hypnoscope.web.paths import display_path, fs_path
 from hypnoscope.web.source import SourceError
@@ -77,6 +78,7 @@ def environment() -> Environment:
     env.filters.update(report_env().filters)
     env.filters["path"] = display_path
     env.globals["url_id"] = lambda vid: urllib.parse.quote(str(vid), safe="")
+    env.globals["verdict_word"] = verdict_word
     return env
 
 
