@@ -218,7 +218,7 @@ def test_verdict_shown_when_scores_exist(analyses):
 
 
 def test_verdict_words_follow_the_calibrated_probability():
-    from hypnoscope.report.verdict import VERDICT_WORDS, verdict_word
+    from hypnoscope.report.verdict import VERDICT_WORDS, verdict_word, word_band
 
     assert verdict_word(0.91) == "looks generated" and verdict_word(0.8) == "looks generated"
     assert verdict_word(0.79) == "probably generated"
@@ -229,6 +229,10 @@ def test_verdict_words_follow_the_calibrated_probability():
     lows = [low for low, _ in VERDICT_WORDS]
     assert lows == sorted(lows, reverse=True) and lows[-1] == 0.0
     assert len({w for _, w in VERDICT_WORDS}) == len(VERDICT_WORDS)
+    assert word_band("undecided") == (0.4, 0.6)
+    for low, word in VERDICT_WORDS:  # each band's own words, at both of its ends
+        a, b = word_band(word)
+        assert a == low and verdict_word(a) == word and verdict_word(b - 1e-6) == word
 
 
 def test_round_trip_through_json_renders_the_same_page(analyses):

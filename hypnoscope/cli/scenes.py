@@ -84,6 +84,7 @@ def scenes_cmd(
 
     from hypnoscope.metrics.scenes import Scene
     from hypnoscope.report.output import output_targets, write_atomic
+    from hypnoscope.report.paths import path_text
     from hypnoscope.report.scenes import scene_table, scenes_csv, scenes_otio
     from hypnoscope.report.terminal import verdict_panel
     from hypnoscope.report.verdict import verdict_of
@@ -117,7 +118,7 @@ def scenes_cmd(
             summary = (f"{len(doc['cuts'])} cuts, {len(kinds)} gradual transitions"
                        + (f" ({', '.join(kinds)})" if kinds else ""))
             if "scores" in doc:
-                console.print(Text(path, style="bold"))
+                console.print(Text(path_text(path), style="bold"))
                 console.print(verdict_panel(verdict_of(doc)))
             console.print(scene_table(scenes, title=f"{path}: {summary}"))
     if json_out is not None and docs:

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from hypnoscope.batch.run import BatchOptions, BatchSummary, Reporter, ai_likeness_of
 from hypnoscope.report.paths import path_text, plain_text
-from hypnoscope.report.verdict import UNDECIDED, verdict_word
+from hypnoscope.report.verdict import UNDECIDED, verdict_word, word_band
 from hypnoscope.scoring.model import THRESHOLD
 
 
@@ -138,10 +138,12 @@ def print_summary(s: BatchSummary, console: Console) -> None:
     console.print(Text(head, style="bold"))
     if s.ai_likeness:
         p = np.asarray(s.ai_likeness)
-        undecided = int(sum(verdict_word(float(x)) == UNDECIDED for x in p))
+        low, high = word_band(UNDECIDED)
+        undecided = int(((p >= low) & (p < high)).sum())
         console.print(Text(f"verdict: {int((p >= THRESHOLD).sum())} of {len(p)} analyzed "
                            f"called generated (AI-likeness >= {100 * THRESHOLD:.0f} %); "
-                           f"{undecided} {UNDECIDED} (40-60 %); median "
+                           f"{undecided} {UNDECIDED} ({100 * low:.0f}-{100 * high:.0f} %); "
+                           f"median "
                            f"AI-likeness "
                            f"{100 * float(np.median(p)):.0f} %", style="bold"))
     console.print(rate_line(s))

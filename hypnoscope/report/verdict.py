@@ -61,6 +61,16 @@ def verdict_word(ai_likeness: float) -> str:
     return next(word for low, word in VERDICT_WORDS if ai_likeness >= low)
 
 
+def word_band(word: str) -> tuple[float, float]:
+    """The AI-likeness range [low, high) that :func:`verdict_word` names ``word`` (the top
+    band includes 1)."""
+    highs = (1.0,) + tuple(low for low, _ in VERDICT_WORDS[:-1])
+    for (low, w), high in zip(VERDICT_WORDS, highs, strict=True):
+        if w == word:
+            return low, high
+    raise KeyError(word)
+
+
 @dataclass(frozen=True)
 class FactorScore:
     """One factor's value and its percentiles (0..100) among camera and AI footage."""
