@@ -96,6 +96,20 @@ def test_a_surging_pan_varies_as_much_as_its_speed_does(pans):
     assert pans["surging"].metrics["motion_cv"] > 4 * pans["steady"].metrics["motion_cv"]
 
 
+def test_a_surging_pan_jerks_as_its_speed_does_and_a_steady_one_does_not(pans):
+    """The relative jitter of the true speed 60 + 40 sin(2 pi t) px/s sampled at the 8 fps
+    analysis rate is 0.28 to 0.36 depending on where the samples fall in the cycle; the
+    measured speed (flow between frames 1/8 s apart, averaged over that interval) may be a
+    little smoother. A steady pan has no jerk beyond tracking noise."""
+    t = np.arange(0, SECONDS, 1 / 8)
+    truths = [steadiness.relative_jitter(SPEED + SWING * np.sin(2 * np.pi * (t + off)))
+              for off in np.linspace(0, 1 / 8, 5)]
+    assert 0.27 < min(truths) and max(truths) < 0.37
+    got = pans["surging"].metrics["motion_jitter"]
+    assert 0.5 * min(truths) <= got <= 1.25 * max(truths)
+    assert got > 10 * pans["steady"].metrics["motion_jitter"]
+
+
 @pytest.fixture(scope="module")
 def surging_variants(tmp_path_factory):
     """The surging pan at 30 fps and 360 px, and the same frames at 15 fps (every other

@@ -138,14 +138,13 @@ def out_of_source_decisions(table: WindowTable, C: float = DEFAULT_C,
 def calibration_sample(table: WindowTable, z: np.ndarray, copies: Sequence[WindowTable],
                        zc: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decisions, labels and weights that the calibration is fitted on: the native rows,
-    then the rows of every copy table, each block weighted so that every video counts once
-    in every format and both classes weigh the same within a block."""
+    then the rows of every copy table (each holding both classes), each block weighted so
+    that every video counts once in every format and both classes weigh the same within a
+    block."""
     w = sample_weights(table.y, table.video)
     per_video = w.sum() / max(len(np.unique(table.video)), 1)
     zs, ys, ws = [z], [table.y], [w]
     for c, zz in zip(copies, zc, strict=True):
-        if not len(c.y) or len(np.unique(c.y)) < 2:
-            continue
         wc = sample_weights(c.y, c.video)
         zs.append(zz)
         ys.append(c.y)
@@ -209,6 +208,8 @@ def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
     seen = set(labelled.video.tolist())
     copies = {name: c.subset(np.isin(c.video, list(seen)) & (c.y >= 0))
               for name, c in (copies or {}).items()}
+    # a format calibrates only with copies of both classes
+    copies = {name: c for name, c in copies.items() if len(np.unique(c.y)) == 2}
     w = sample_weights(labelled.y, labelled.video)
     grid = (C,) if C is not None else C_GRID
     tried = {c: out_of_source_decisions(labelled, c, copies=list(copies.values()))
@@ -229,8 +230,7 @@ def fit_model(table: WindowTable, reference_table: WindowTable | None = None,
         hop_s=MODEL_HOP_S, reference=ref, hypnotic=fit_index(reference_table or labelled),
         provenance={**(provenance or {}), "C": C,
                     "C_out_of_source_auc": {str(c): v for c, v in aucs.items()},
-                    "calibrated_on": ["native"] + [n for n, c in copies.items()
-                                                   if len(np.unique(c.y)) == 2],
+                    "calibrated_on": ["native", *copies],
                     "n_windows": int(len(labelled.y)),
                     "n_videos": int(len(labelled.video_ids())),
                     "n_sources": int(len(np.unique(labelled.group)))},
