@@ -4,7 +4,6 @@ CSV, an OpenTimelineIO timeline, JSON with frame numbers)."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Annotated
 
@@ -45,8 +44,8 @@ def shot_document(path: str, *, fps: float, height: int, verdict: bool = True) -
     if verdict:
         scores = a.extras.get("scores") or {"status": "not calibrated",
                                             "reason": "no model: hypnoscope train"}
-        doc["scores"] = {k: (None if isinstance(scores[k], float) and not math.isfinite(
-            scores[k]) else scores[k]) for k in VERDICT_KEYS if k in scores}
+        # the scores are JSON-safe as they are: ``analyze --json`` writes them unchanged
+        doc["scores"] = {k: scores[k] for k in VERDICT_KEYS if k in scores}
     doc.update({"fps": rate, "frames": f.frames_decoded,
                 "duration_s": f.duration_s, "analysis_fps": f.analysis_fps,
                 "cuts": shots["cuts"], "transitions": shots["transitions"],
