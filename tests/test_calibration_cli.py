@@ -93,7 +93,8 @@ def test_evaluate_separates_known_classes_and_leaves_no_copies_behind(corpus, tm
     tmp.mkdir()
     out = tmp_path / "eval.json"
     proc = run_cli("evaluate", "--db", db, "--json", out, "--markdown", tmp_path / "eval.md",
-                   "--learning-curve", env=cli_env(TMPDIR=str(tmp)), timeout=600)
+                   "--learning-curve", "--curve-over", "generated",
+                   env=cli_env(TMPDIR=str(tmp)), timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     res = json.loads(out.read_text())
     assert res["n_videos"] == 12 and res["n_sources"] == 3 and res["group_by"] == "source"
@@ -108,6 +109,13 @@ def test_evaluate_separates_known_classes_and_leaves_no_copies_behind(corpus, tm
     # with three sources the curve is one point: two sources trained on, as in the folds
     assert [(r["training_sources"], r["draws"]) for r in res["learning_curve"]] == [(2, 1)]
     assert res["learning_curve"][0]["video_auc_mean"] == res["native"]["video"]["auc"]
+    # every source holds generated clips, so drawing only those is the same curve; it also
+    # says how many camera clips and how many 2024+ generated clips were called generated
+    assert res["learning_curve_over"] == "generated"
+    row = res["learning_curve"][0]
+    assert 0.0 <= row["false_positive_rate_mean"] <= 1.0
+    assert 0.0 <= row["recent_generated_accuracy_mean"] <= 1.0
+    assert "of generated clips trained on" in (tmp_path / "eval.md").read_text()
     # one format for both classes: what metadata alone can do is no better than chance
     assert res["metadata_baseline"]["auc"] <= 0.65
     for fmt in ("h264-240p-8fps", "gif-240p-8fps"):

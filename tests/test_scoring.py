@@ -260,6 +260,42 @@ def test_source_learning_curve_ends_at_the_leave_one_source_out_figure(records):
     assert all(row["video_auc_mean"] > 0.9 for row in curve)  # one metric separates
 
 
+def test_learning_curve_over_generated_groups_always_trains_on_the_others(records,
+                                                                         monkeypatch):
+    import hypnoscope.scoring.evaluate as ev
+
+    table = build_table(records)
+    trained_on = []
+    real_fit = ev.fit_model
+
+    def recording_fit(train, **kw):
+        trained_on.append(set(np.unique(train.group).tolist()))
+        return real_fit(train, **kw)
+
+    monkeypatch.setattr(ev, "fit_model", recording_fit)
+    # gen0-gen5 hold the generated clips; gen4 and gen5 count as released in 2024
+    years = {v: ("2024" if v.startswith(("ai4", "ai5")) else "2023") for v, *_ in records}
+    curve = source_learning_curve(table, sizes=[2, 5], repeats=2, over="generated",
+                                  years=years)
+    assert [(r["training_sources"], r["draws"]) for r in curve] == [(2, 2), (5, 1)]
+    cams = {f"cam{i}" for i in range(6)}
+    # 12 groups predicted per draw: two draws of 2 generated groups, then all the others
+    assert len(trained_on) == 3 * 12
+    for seen in trained_on[:24]:
+        held = (cams | {f"gen{i}" for i in range(6)}) - seen
+        gens = {g for g in seen if g.startswith("gen")}
+        assert len(gens) == 2 and cams - held <= seen  # every camera group but the held one
+    for seen in trained_on[24:]:
+        assert len(seen) == 11  # leave one group out
+    loo = summarize(predict_out_of_source(fold_models(table), table))["video"]["auc"]
+    assert curve[-1]["video_auc_mean"] == pytest.approx(loo)
+    for row in curve:
+        assert 0.0 <= row["false_positive_rate_mean"] <= 0.2  # one metric separates
+        assert 0.8 <= row["recent_generated_accuracy_mean"] <= 1.0
+    with pytest.raises(ValueError, match="over"):
+        source_learning_curve(table, over="camera")
+
+
 def test_every_metric_has_plain_words_for_the_reasons():
     from hypnoscope.metrics import metric_specs
 

@@ -126,8 +126,13 @@ def evaluate_cmd(
     = None,
     learning_curve: Annotated[bool, typer.Option(
         "--learning-curve", help="Also measure how the AUC grows with the number of "
-                                 "sources trained on (about a minute on the dev corpus).")]
+                                 "sources (groups) trained on; with many groups, give --C "
+                                 "to keep it to minutes.")]
     = False,
+    curve_over: Annotated[str, typer.Option(
+        "--curve-over", help="What the learning curve draws: 'groups' (any), or "
+                             "'generated' (only groups holding generated clips; every other "
+                             "group is always trained on).")] = "groups",
     model: Annotated[Path | None, typer.Option(
         "--model", help="Judge this trained model (a file from `train --out`, or 'default' "
                         "for the shipped one) as it is, without refitting: the test on a "
@@ -153,7 +158,8 @@ def evaluate_cmd(
         try:
             res = evaluate(db, C=c, group_by=group_by, transcode=transcode, work=work,
                            workers=workers, on_progress=on_progress,
-                           learning_curve=learning_curve, model=_judged_model(model))
+                           learning_curve=learning_curve, model=_judged_model(model),
+                           curve_over=curve_over)
         except (ValueError, FileNotFoundError) as e:
             _fail(_db_error(db, e))
     _copy_failures({fmt: block.get("failed") or []

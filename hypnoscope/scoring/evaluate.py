@@ -102,31 +102,45 @@ def predict_out_of_source(models: dict[str, Model], table: WindowTable) -> Score
 
 def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None,
                           repeats: int = 5, C: float | None = None, seed: int = 0,
-                          on_draw: Callable[[int, int], None] | None = None
-                          ) -> list[dict[str, Any]]:
-    """How the out-of-source video AUC grows with the number of sources trained on.
+                          on_draw: Callable[[int, int], None] | None = None,
+                          over: str = "groups", years: dict[str, str] | None = None,
+                          recent_from: int = 2024) -> list[dict[str, Any]]:
+    """How the out-of-source (or out-of-group) video AUC grows with the number of groups
+    trained on.
 
-    For each ``k`` in ``sizes`` (default: 3, 6, 9, ... up to all but one source) and each of
-    ``repeats`` draws, every source is predicted by a model fitted (the shipped procedure)
-    on ``k`` sources drawn at random from the others; the pooled video AUC of such a draw is
-    one sample. With all the other sources there is one draw: the plain leave-one-source-
-    out figure. A curve still rising at its end says more sources would help.
+    For each ``k`` in ``sizes`` and each of ``repeats`` draws, every group is predicted by a
+    model fitted (the shipped procedure) on ``k`` groups drawn at random from the others;
+    the pooled video AUC of such a draw is one sample. With ``over="generated"`` only the
+    groups holding generated clips are drawn (``k`` of them), and every other group except
+    the predicted one is always trained on: the curve over the number of generator families
+    seen. Default sizes: 3, 6, 9, ... up to all the drawable groups but one; at that size
+    there is one draw, in which each group is predicted from all the others: the plain
+    leave-one-group-out figure. A curve still rising at its end says more groups would help.
+
+    Each row also gives, averaged over its draws, the share of non-generated videos called
+    generated at the threshold (:data:`THRESHOLD`) and, with ``years`` (video id -> year),
+    the share of the generated videos from ``recent_from`` on called generated.
     ``on_draw(done, total)`` is called after each draw."""
+    if over not in ("groups", "generated"):
+        raise ValueError(f"over must be 'groups' or 'generated', got {over!r}")
     names = np.unique(table.group)
-    top = len(names) - 1
+    drawable = names if over == "groups" else np.unique(table.group[table.y == 1])
+    fixed = np.setdiff1d(names, drawable)
+    top = len(drawable) - 1
     sizes = sorted({k for k in (sizes or [*range(3, top, 3), top]) if 2 <= k <= top})
     rng = np.random.default_rng(seed)
     total, done = sum(1 if k == top else repeats for k in sizes), 0
     out = []
     for k in sizes:
-        aucs = []
+        aucs, fprs, recent = [], [], []
         for _ in range(1 if k == top else repeats):
             models = {}
             for g in names:
-                others = names[names != g]
+                pool = drawable[drawable != g]
+                always = fixed[fixed != g]
                 for _try in range(20):  # draws too lopsided to calibrate are drawn again
-                    train = table.subset(np.isin(table.group, rng.choice(others, k,
-                                                                         replace=False)))
+                    pick = pool if k == top else rng.choice(pool, k, replace=False)
+                    train = table.subset(np.isin(table.group, np.concatenate([always, pick])))
                     try:
                         models[g] = fit_model(train, C=C)
                         break
@@ -135,12 +149,23 @@ def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None
             s = predict_out_of_source(models, table)
             if len(np.unique(s.video_y)) == 2:
                 aucs.append(float(roc_auc_score(s.video_y, s.video_p)))
+            called = s.video_p >= THRESHOLD
+            if (s.video_y == 0).any():
+                fprs.append(float(called[s.video_y == 0].mean()))
+            if years:
+                new = np.array([int(years.get(str(v)) or 0) >= recent_from
+                                for v in s.video_ids]) & (s.video_y == 1)
+                if new.any():
+                    recent.append(float(called[new].mean()))
             done += 1
             if on_draw:
                 on_draw(done, total)
         out.append({"training_sources": int(k), "draws": len(aucs),
                     "video_auc_mean": float(np.mean(aucs)) if aucs else None,
-                    "video_auc_sd": float(np.std(aucs)) if len(aucs) > 1 else None})
+                    "video_auc_sd": float(np.std(aucs)) if len(aucs) > 1 else None,
+                    "false_positive_rate_mean": float(np.mean(fprs)) if fprs else None,
+                    "recent_generated_accuracy_mean":
+                        float(np.mean(recent)) if recent else None})
     return out
 
 

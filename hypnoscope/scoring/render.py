@@ -93,9 +93,12 @@ def copy_difference_table(res: dict[str, Any]) -> Table:
 
 
 def learning_curve_rows(res: dict[str, Any]) -> list[list[str]]:
-    """Rows (groups trained on, draws, mean video AUC, its spread over draws)."""
+    """Rows (groups trained on, draws, mean video AUC, its spread over draws, the mean
+    shares of camera/human-made and of 2024+ generated videos called generated)."""
     return [[str(r["training_sources"]), str(r["draws"]), _f(r["video_auc_mean"]),
-             _f(r["video_auc_sd"])] for r in res.get("learning_curve", [])]
+             _f(r["video_auc_sd"]), _f(r.get("false_positive_rate_mean")),
+             _f(r.get("recent_generated_accuracy_mean"))]
+            for r in res.get("learning_curve", [])]
 
 
 def _groups(res: dict[str, Any]) -> str:
@@ -104,14 +107,24 @@ def _groups(res: dict[str, Any]) -> str:
     return {"family": "families", "source": "sources"}.get(g, f"{g} groups")
 
 
+def _curve_unit(res: dict[str, Any]) -> str:
+    """What the learning curve counts: all groups, or only those of generated clips."""
+    if res.get("learning_curve_over") == "generated":
+        return f"{_groups(res)} of generated clips"
+    return _groups(res)
+
+
 def curve_head(res: dict[str, Any]) -> list[str]:
-    return [f"{_groups(res)} trained on", "draws", "video AUC (mean over draws)",
-            "standard deviation"]
+    return [f"{_curve_unit(res)} trained on", "draws", "video AUC (mean over draws)",
+            "standard deviation", "camera/human-made called AI @0.5 (mean)",
+            "2024+ generated called AI @0.5 (mean)"]
 
 
 def learning_curve_table(res: dict[str, Any]) -> Table:
-    return _table(f"AUC against the number of {_groups(res)} trained on", curve_head(res),
-                  learning_curve_rows(res), left=0)
+    title = f"AUC against the number of {_curve_unit(res)} trained on"
+    if res.get("learning_curve_over") == "generated":
+        title += " (every other group always trained on)"
+    return _table(title, curve_head(res), learning_curve_rows(res), left=0)
 
 
 def per_group_head(name: str) -> list[str]:
@@ -216,10 +229,12 @@ def evaluation_markdown(res: dict[str, Any], command: str) -> str:
                   "clips under their repository):", "",
                   _md_table(per_group_head("family"), per_group_rows(nat["per_family"]))]
     if res.get("learning_curve"):
-        g = _groups(res)
-        parts += ["", f"Video AUC against the number of {g} trained on (every one "
-                  f"predicted by a model fitted on that many others, drawn at random; the "
-                  f"last row is the plain leave-one-out figure):", "",
+        g, over = _curve_unit(res), res.get("learning_curve_over") == "generated"
+        parts += ["", f"Video AUC against the number of {g} trained on (every "
+                  f"{res.get('group_by', 'source')} predicted by a model fitted on that "
+                  f"many others, drawn at random" + (", and on every other group without "
+                  "generated clips" if over else "") + "; the last row is the plain "
+                  "leave-one-out figure):", "",
                   _md_table(curve_head(res), learning_curve_rows(res))]
     for name, block in res.get("transcoded", {}).items():
         if block.get("failed"):

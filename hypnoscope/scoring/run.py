@@ -202,10 +202,13 @@ def check_evaluable(table: WindowTable, models: dict[str, Model], fixed: bool = 
 def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
              transcode: bool = True, work: Path | None = None, workers: int = 2,
              on_progress: Callable[[str, int, int], None] | None = None,
-             learning_curve: bool = False, model: Model | None = None) -> dict[str, Any]:
+             learning_curve: bool = False, model: Model | None = None,
+             curve_over: str = "groups") -> dict[str, Any]:
     """Leave-one-source-out evaluation: the model natively, a metadata-only baseline, the
     same models re-scoring every clip after transcoding to each common format, and with
-    ``learning_curve`` the AUC against the number of sources trained on.
+    ``learning_curve`` the AUC against the number of sources trained on (``curve_over``:
+    ``"groups"``, or ``"generated"`` for the number of groups of generated clips, with every
+    other group always trained on).
 
     With ``model``, that model scores every video as it is, never refitted: the test of a
     trained model on footage it never saw (a held-out corpus)."""
@@ -258,7 +261,8 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     if learning_curve:
         result["learning_curve"] = source_learning_curve(
             table, C=C, on_draw=(lambda i, n: on_progress("learning curve", i, n))
-            if on_progress else None)
+            if on_progress else None, over=curve_over, years=years)
+        result["learning_curve_over"] = curve_over
     if copied:
         result["transcoded"] = {}
         for name, (recs, failed) in copied.items():
