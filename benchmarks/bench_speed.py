@@ -20,6 +20,14 @@ and peak RSS, with hypnoscope's ratios to the other two measured in the same run
 share of the analysis spent decoding and in each extractor (one in-process run), and the
 median start-up time of ``hypnoscope --version``. The machine may be shared: only ratios
 measured in the same run mean anything.
+
+``--floor`` adds, to the same alternation, what bounds the whole model's time from below:
+hypnoscope's own reader decoding just the frames an analysis needs and nothing else (the
+decode floor: no extractor, no model), and ``analyze`` on coarser analysis grids
+(``--height``/``--fps``; the shipped model is calibrated on 180 px at 8 fps only, so their
+verdicts are not comparable, only their times). It prints each one's ratio to FFmpeg and the
+CPU the extractors may use per analysis frame if the whole model is to take no longer than
+FFmpeg's decode on this machine's cores, against what they use now.
 """
 
 from __future__ import annotations
@@ -35,6 +43,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+#: hypnoscope's reader alone: the frames the analysis needs, decoded and prepared, nothing else.
+READER_ONLY = ("import sys\n"
+               "from hypnoscope.media.decode import iter_frames\n"
+               "n = sum(1 for _ in iter_frames(sys.argv[1]))\n"
+               "print(n)\n")
+#: Coarser analysis grids timed by ``--floor`` (height px, analysis fps).
+FLOOR_GRIDS = ((120, 8.0), (180, 4.0), (90, 4.0))
 
 PYAV_DECODE = ("import av, sys\n"
                "with av.open(sys.argv[1]) as c:\n"
@@ -58,7 +74,7 @@ def run(cmd: list[str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
-def commands(path: Path) -> dict[str, list[str]]:
+def commands(path: Path, floor: bool = False) -> dict[str, list[str]]:
     ffmpeg = shutil.which("ffmpeg")
     decode = ([ffmpeg, "-v", "error", "-threads", "2", "-i", str(path), "-f", "null", "-"]
               if ffmpeg else [sys.executable, "-c", PYAV_DECODE, str(path)])
@@ -72,6 +88,11 @@ def commands(path: Path) -> dict[str, list[str]]:
     cmds["hypnoscope"] = base + ["analyze", "--quiet", str(path)]
     # the like-for-like comparison with PySceneDetect: the shot list alone, no verdict
     cmds["scenes"] = base + ["scenes", "--cuts-only", "--quiet", str(path)]
+    if floor:
+        cmds["reader"] = [sys.executable, "-c", READER_ONLY, str(path)]
+        for h, fps in FLOOR_GRIDS:
+            cmds[f"grid {h}p {fps:g}fps"] = base + ["analyze", "--quiet", "--height", str(h),
+                                                 "--fps", f"{fps:g}", str(path)]
     return cmds
 
 
@@ -102,9 +123,9 @@ def own_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def bench(path: Path, repeat: int) -> None:
+def bench(path: Path, repeat: int, floor: bool = False) -> None:
     desc = child("--describe", str(path)).strip()
-    cmds = commands(path)
+    cmds = commands(path, floor)
     results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in cmds}
     for _ in range(repeat):
         for name, cmd in cmds.items():  # alternated, so load changes hit all alike
@@ -117,9 +138,11 @@ def bench(path: Path, repeat: int) -> None:
     print(f"  medians of {repeat} alternated runs     wall s   CPU s   peak RSS MB")
     label = {"decode": f"decode only ({ref_how})", "pyscenedetect": "PySceneDetect "
              "detect-adaptive", "hypnoscope": "hypnoscope analyze --quiet",
-             "scenes": "hypnoscope scenes --cuts-only --quiet (shots only)"}
+             "scenes": "hypnoscope scenes --cuts-only --quiet (shots only)",
+             "reader": "hypnoscope's reader alone (decode floor, no analysis)"}
     for k, (w, c, m) in med.items():
-        print(f"  {label[k]:60s} {w:7.2f} {c:7.2f} {m:8.0f}")
+        name = label.get(k, f"hypnoscope analyze --quiet, {k.removeprefix('grid ')} grid")
+        print(f"  {name:60s} {w:7.2f} {c:7.2f} {m:8.0f}")
     floor = own_peak_mb()
     if floor >= 0.8 * min(m for _, _, m in med.values()):
         print(f"  (peak RSS not meaningful: this process peaked at {floor:.0f} MB, which a "
@@ -135,8 +158,31 @@ def bench(path: Path, repeat: int) -> None:
         cw, cc, _ = med["scenes"]
         print(f"  scenes --cuts-only / PySceneDetect: wall {cw / sw:5.2f}   CPU {cc / sc:5.2f}"
               f"   (shots against shots)")
+    if floor:
+        print_floor(med, int(child("--count", str(path))))
     # in a child process, so that this one stays small (see child())
     print(child("--shares", str(path)), end="")
+
+
+def print_floor(med: dict[str, tuple[float, float, float]], analyzed: int) -> None:
+    """Each floor command's ratio to FFmpeg's decode-only wall time, and the CPU left for
+    the analysis per analysis frame if the whole model is to take no longer than FFmpeg."""
+    dw = med["decode"][0]
+    for k, (w, c, _) in med.items():
+        if k == "reader" or k.startswith("grid "):
+            print(f"  {k:22s} / decode only:  wall {w / dw:5.2f}   CPU {c / med['decode'][1]:5.2f}")
+    cores = os.cpu_count() or 1
+    rw, rc, _ = med["reader"]
+    budget = cores * dw - rc  # core-seconds left beside the reader within FFmpeg's wall
+    used = med["hypnoscope"][1] - rc
+    print(f"  budget for wall <= decode only on {cores} cores: {cores} x {dw:.2f} s - the "
+          f"reader's {rc:.2f} s CPU = {budget:.2f} CPU s for start-up, {analyzed} analysis "
+          f"frames and the model, i.e. at most {1000 * budget / max(analyzed, 1):.1f} ms per "
+          f"analysis frame with both cores perfectly busy; the whole model uses "
+          f"{used:.2f} s, {1000 * used / max(analyzed, 1):.1f} ms per analysis frame "
+          f"({used / budget:.1f}x the budget)" if budget > 0 else
+          f"  the reader alone uses all {cores} cores for FFmpeg's whole wall time: no "
+          f"budget is left for the analysis")
 
 
 def shares(path: Path) -> None:
@@ -187,7 +233,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--heights", default="1080,720",
                     help="heights of the synthetic clips (default 1080,720)")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time the reader alone and coarser analysis grids (the bound)")
     ap.add_argument("--shares", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--count", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--describe", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--write", help=argparse.SUPPRESS)  # JSON [path, seconds, height]
     args = ap.parse_args()
@@ -196,6 +245,11 @@ def main() -> None:
         return
     if args.describe:
         print(describe(args.describe))
+        return
+    if args.count:  # how many analysis frames the reader gives
+        from hypnoscope.media.decode import iter_frames
+
+        print(sum(1 for _ in iter_frames(args.count)))
         return
     if args.write:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -215,7 +269,7 @@ def main() -> None:
                 child("--write", json.dumps([str(cache), args.seconds, h]))
             paths.append(cache)
     for p in paths:
-        bench(p, args.repeat)
+        bench(p, args.repeat, args.floor)
     startup(args.repeat)
 
 
