@@ -96,6 +96,34 @@ def test_a_surging_pan_varies_as_much_as_its_speed_does(pans):
     assert pans["surging"].metrics["motion_cv"] > 4 * pans["steady"].metrics["motion_cv"]
 
 
+def test_the_flow_field_varies_as_much_as_the_pan_speed(pans):
+    """A pan moves every cell of the 4x4 flow field at the pan's speed: the field's speed
+    varies as the pan's does (cv 0.47), and not at all in the steady pan."""
+    truth = SWING / np.sqrt(2) / SPEED
+    assert pans["surging"].metrics["field_speed_cv"] == pytest.approx(truth, rel=0.25)
+    assert pans["steady"].metrics["field_speed_cv"] < 0.1
+
+
+@pytest.mark.parametrize("series", ["frame_correlation", "interpolation_error",
+                                    "occluded_share", "descriptor_speed", "feature_accel"])
+def test_series_that_follow_the_speed_hold_in_a_steady_pan_and_swing_in_a_surging_one(
+        pans, series):
+    """How well consecutive frames correlate, how far a midpoint interpolation errs, how much
+    of the picture leaves it between frames and how fast the picture features move all
+    depend on how far the picture moved: constant in a pan at constant speed, rising and
+    falling with a speed that swings by two thirds of its mean."""
+    name = steadiness.metric_name(series, "cv")
+    steady, surging = pans["steady"].metrics[name], pans["surging"].metrics[name]
+    assert surging > 3 * steady, (steady, surging)
+
+
+def test_a_pan_neither_gains_nor_loses_trackable_points(pans):
+    """The same texture passes through the picture whatever the speed: the number of points
+    that can be tracked holds in both pans."""
+    for clip in pans.values():
+        assert clip.metrics["tracked_points_cv"] < 0.1
+
+
 def test_a_surging_pan_jerks_as_its_speed_does_and_a_steady_one_does_not(pans):
     """The relative jitter of the true speed 60 + 40 sin(2 pi t) px/s sampled at the 8 fps
     analysis rate is 0.28 to 0.36 depending on where the samples fall in the cycle; the
