@@ -196,6 +196,15 @@ def test_too_little_labelled_data_is_one_clear_line(tmp_path):
         assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_an_unknown_learning_curve_is_one_clear_line_before_any_work(tmp_path):
+    out = tmp_path / "eval.json"
+    proc = run_cli("evaluate", "--db", tmp_path / "none.duckdb", "--learning-curve",
+                   "--curve-over", "camera", "--json", out)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "--curve-over must be one of groups, generated, not 'camera'" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_evaluate_judges_a_given_model_as_it_is(corpus, trained, tmp_path):
     out = tmp_path / "held_out.json"
     proc = run_cli("evaluate", "--db", corpus[0], "--model", trained, "--no-transcode",

@@ -24,6 +24,7 @@ from hypnoscope.scoring.evaluate import (
     predict_out_of_source,
     source_learning_curve,
     summarize,
+    year_number,
 )
 from hypnoscope.scoring.features import build_table
 from hypnoscope.scoring.model import Model
@@ -294,6 +295,20 @@ def test_learning_curve_over_generated_groups_always_trains_on_the_others(record
         assert 0.8 <= row["recent_generated_accuracy_mean"] <= 1.0
     with pytest.raises(ValueError, match="over"):
         source_learning_curve(table, over="camera")
+
+
+def test_a_free_text_year_column_gives_its_year_or_none():
+    assert [year_number(t) for t in ("2024", "2024-25", "c. 2023", " 2025 ")] == [
+        2024, 2024, 2023, 2025]
+    assert [year_number(t) for t in (None, "", "v2", "12345", "recent")] == [None] * 5
+
+
+def test_evaluate_refuses_an_unknown_curve_before_any_work(tmp_path):
+    from hypnoscope.scoring.run import evaluate
+
+    # the check comes first: the database is not even opened
+    with pytest.raises(ValueError, match="curve-over"):
+        evaluate(tmp_path / "missing.duckdb", learning_curve=True, curve_over="camera")
 
 
 def test_every_metric_has_plain_words_for_the_reasons():

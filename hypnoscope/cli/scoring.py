@@ -140,6 +140,7 @@ def evaluate_cmd(
 ):
     """Leave-one-source-out (or -family-out) evaluation, a metadata-only baseline, and
     common-format copies."""
+    from hypnoscope.scoring.evaluate import CURVE_OVER
     from hypnoscope.scoring.render import (
         copy_difference_table,
         evaluation_markdown,
@@ -150,6 +151,8 @@ def evaluate_cmd(
     )
     from hypnoscope.scoring.run import evaluate
 
+    if curve_over not in CURVE_OVER:
+        _fail(f"--curve-over must be one of {', '.join(CURVE_OVER)}, not {curve_over!r}")
     output_or_exit(json_out, "--json")
     output_or_exit(markdown, "--markdown")
     output_or_exit(work, "--work", folder=True)

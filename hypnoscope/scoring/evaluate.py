@@ -6,6 +6,7 @@ predicted video's source, so no generator or footage origin is ever on both side
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,17 @@ def predict_out_of_source(models: dict[str, Model], table: WindowTable) -> Score
     return Scores(table.y[ok], p[ok], table.video[ok], table.group[ok])
 
 
+#: Curves :func:`source_learning_curve` draws: over any group, or over groups of generated clips.
+CURVE_OVER = ("groups", "generated")
+
+
+def year_number(text: str | None) -> int | None:
+    """The first four-digit year in ``text`` (a list's free-text ``year`` column: '2024',
+    '2024-25', 'c. 2023'), None when there is none."""
+    m = re.search(r"(?<!\d)(\d{4})(?!\d)", text or "")
+    return int(m.group(1)) if m else None
+
+
 def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None,
                           repeats: int = 5, C: float | None = None, seed: int = 0,
                           on_draw: Callable[[int, int], None] | None = None,
@@ -121,8 +133,9 @@ def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None
     generated at the threshold (:data:`THRESHOLD`) and, with ``years`` (video id -> year),
     the share of the generated videos from ``recent_from`` on called generated.
     ``on_draw(done, total)`` is called after each draw."""
-    if over not in ("groups", "generated"):
-        raise ValueError(f"over must be 'groups' or 'generated', got {over!r}")
+    if over not in CURVE_OVER:
+        raise ValueError(f"the learning curve is drawn over one of {', '.join(CURVE_OVER)}, "
+                         f"not {over!r}")
     names = np.unique(table.group)
     drawable = names if over == "groups" else np.unique(table.group[table.y == 1])
     fixed = np.setdiff1d(names, drawable)
@@ -153,7 +166,7 @@ def source_learning_curve(table: WindowTable, sizes: Sequence[int] | None = None
             if (s.video_y == 0).any():
                 fprs.append(float(called[s.video_y == 0].mean()))
             if years:
-                new = np.array([int(years.get(str(v)) or 0) >= recent_from
+                new = np.array([(year_number(years.get(str(v))) or 0) >= recent_from
                                 for v in s.video_ids]) & (s.video_y == 1)
                 if new.any():
                     recent.append(float(called[new].mean()))

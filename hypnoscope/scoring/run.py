@@ -17,6 +17,7 @@ from hypnoscope._version import __version__
 from hypnoscope.scoring.compare import compare_groups, thesis_scorecard, within_source_aucs
 from hypnoscope.scoring.data import Record, load_records
 from hypnoscope.scoring.evaluate import (
+    CURVE_OVER,
     auc_difference,
     breakdown,
     fold_models,
@@ -214,6 +215,9 @@ def evaluate(db: str | Path, *, C: float | None = None, group_by: str = "auto",
     trained model on footage it never saw (a held-out corpus)."""
     if model is not None and learning_curve:
         raise ValueError("the learning curve refits models: it cannot judge a given model")
+    if curve_over not in CURVE_OVER:
+        raise ValueError(f"--curve-over must be one of {', '.join(CURVE_OVER)}, not "
+                         f"{curve_over!r}")
     records = labelled(load_records(db))
     check_group_column(records, group_by)
     table = table_of(records, group_by)
